@@ -1,0 +1,47 @@
+//! The command line: `scriptorium run [--config FILE] [--input PATH]... [--output DIR]
+//! [--threads N] [--quiet]`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Turn a folder of raw multilingual documents into clean, segmented, language-tagged,
+/// deduplicated JSONL.
+#[derive(Debug, Parser)]
+#[command(name = "scriptorium", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the pipeline: decode, normalize, recover structure, segment, tag script and
+    /// language, deduplicate, and write segments.jsonl, duplicates.jsonl, documents.jsonl and
+    /// report.json into the output folder.
+    ///
+    /// Exit status: 0 success; 2 bad usage or bad configuration; 1 a fatal run error (the input
+    /// root cannot be read, the output cannot be written). A single unreadable or undecodable
+    /// input file is not fatal: it is recorded in documents.jsonl and the report.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Configuration file [default: ./pipeline.toml if present, else built-in defaults].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Input file or folder (repeatable; folders are walked recursively in sorted order; `-` is
+    /// standard input; .gz and .zst are decompressed). Overrides `[input] paths`.
+    #[arg(long, short = 'i', value_name = "PATH")]
+    pub input: Vec<PathBuf>,
+    /// Output folder. Overrides `[output] dir`.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Worker threads [default: one per core]. The output is the same for any value.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar, warnings or summary on stderr (errors are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}

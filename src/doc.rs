@@ -1,0 +1,331 @@
+//! The document model shared by the stages: one owned text per document, everything else ranges.
+//!
+//! A document's *source text* (`text`) is its decoded and normalized text. Blocks and segments are
+//! byte ranges into it. A segment's output text may differ from its source range (a reflowed
+//! paragraph has its line breaks folded, a rejoined word loses its hyphen, markdown markers go):
+//! the rendered texts of all segments live in one more owned string, `clean`, and each segment
+//! holds its range there. Later stages (script, language, dedup, filter) read `clean`.
+
+use std::ops::Range;
+
+/// The kind of a block, and of the segments cut from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    ListItem,
+    /// Boilerplate kinds: dropped unless `[structure] keep_boilerplate`.
+    TocEntry,
+    PageNumber,
+    Separator,
+    HeaderFooter,
+}
+
+impl BlockKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockKind::Heading => "heading",
+            BlockKind::Paragraph => "paragraph",
+            BlockKind::ListItem => "list_item",
+            BlockKind::TocEntry => "toc_entry",
+            BlockKind::PageNumber => "page_number",
+            BlockKind::Separator => "separator",
+            BlockKind::HeaderFooter => "header_footer",
+        }
+    }
+
+    pub fn is_boilerplate(self) -> bool {
+        matches!(
+            self,
+            BlockKind::TocEntry
+                | BlockKind::PageNumber
+                | BlockKind::Separator
+                | BlockKind::HeaderFooter
+        )
+    }
+}
+
+/// Quality flags of a segment, as a small bit set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Flags(u32);
+
+impl Flags {
+    pub const GARBLED: Flags = Flags(1);
+    pub const REPAIRED_MOJIBAKE: Flags = Flags(1 << 1);
+    pub const REFLOWED: Flags = Flags(1 << 2);
+    pub const DEHYPHENATED: Flags = Flags(1 << 3);
+    pub const REPAIRED_BIDI: Flags = Flags(1 << 4);
+    pub const REPLACEMENT_CHARS: Flags = Flags(1 << 5);
+    pub const TRUNCATED: Flags = Flags(1 << 6);
+
+    const NAMES: [(Flags, &'static str); 7] = [
+        (Flags::GARBLED, "garbled"),
+        (Flags::REPAIRED_MOJIBAKE, "repaired_mojibake"),
+        (Flags::REFLOWED, "reflowed"),
+        (Flags::DEHYPHENATED, "dehyphenated"),
+        (Flags::REPAIRED_BIDI, "repaired_bidi"),
+        (Flags::REPLACEMENT_CHARS, "replacement_chars"),
+        (Flags::TRUNCATED, "split_long"),
+    ];
+
+    pub fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub fn insert(&mut self, other: Flags) {
+        self.0 |= other.0;
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// The names of the set flags, in a fixed order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Flags::NAMES
+            .into_iter()
+            .filter(move |(f, _)| self.contains(*f))
+            .map(|(_, n)| n)
+    }
+}
+
+impl std::ops::BitOr for Flags {
+    type Output = Flags;
+    fn bitor(self, rhs: Flags) -> Flags {
+        Flags(self.0 | rhs.0)
+    }
+}
+
+/// A block of a document: a paragraph, heading, list item or piece of boilerplate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// Range of the source text the block covers (line breaks inside it included).
+    pub range: Range<usize>,
+    /// Byte ranges inside `range` left out of the output text: list markers, markdown emphasis
+    /// markers, the hyphen and line break of a rejoined word. Sorted, not overlapping.
+    pub elide: Vec<Range<usize>>,
+    pub flags: Flags,
+}
+
+impl Block {
+    pub fn new(kind: BlockKind, range: Range<usize>) -> Block {
+        Block {
+            kind,
+            range,
+            elide: Vec::new(),
+            flags: Flags::default(),
+        }
+    }
+}
+
+/// Text direction of a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Ltr,
+    Rtl,
+    Mixed,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+            Direction::Mixed => "mixed",
+        }
+    }
+}
+
+/// Where a segment's language label came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LangSource {
+    #[default]
+    Segment,
+    Context,
+}
+
+impl LangSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            LangSource::Segment => "segment",
+            LangSource::Context => "context",
+        }
+    }
+}
+
+/// Why a segment does not reach `segments.jsonl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DropReason {
+    Boilerplate(BoilerKind),
+    Empty,
+    TooShort,
+    Garbled,
+    Language,
+    ExactDuplicate,
+    NearDuplicate,
+}
+
+/// The boilerplate kinds, for counting drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BoilerKind {
+    TocEntry,
+    PageNumber,
+    Separator,
+    HeaderFooter,
+}
+
+impl DropReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Boilerplate(BoilerKind::TocEntry) => "toc_entry",
+            DropReason::Boilerplate(BoilerKind::PageNumber) => "page_number",
+            DropReason::Boilerplate(BoilerKind::Separator) => "separator",
+            DropReason::Boilerplate(BoilerKind::HeaderFooter) => "header_footer",
+            DropReason::Empty => "empty",
+            DropReason::TooShort => "too_short",
+            DropReason::Garbled => "garbled",
+            DropReason::Language => "language",
+            DropReason::ExactDuplicate => "exact_duplicate",
+            DropReason::NearDuplicate => "near_duplicate",
+        }
+    }
+
+    pub fn from_block(kind: BlockKind) -> Option<DropReason> {
+        Some(DropReason::Boilerplate(match kind {
+            BlockKind::TocEntry => BoilerKind::TocEntry,
+            BlockKind::PageNumber => BoilerKind::PageNumber,
+            BlockKind::Separator => BoilerKind::Separator,
+            BlockKind::HeaderFooter => BoilerKind::HeaderFooter,
+            _ => return None,
+        }))
+    }
+}
+
+/// The segment kind as written: the block kind, or `sentence`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegKind {
+    Block(BlockKind),
+    Sentence,
+}
+
+impl SegKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SegKind::Block(k) => k.name(),
+            SegKind::Sentence => "sentence",
+        }
+    }
+}
+
+/// Whether a segment is a duplicate, and of what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DupOf {
+    /// The `id` of the kept copy.
+    pub id: String,
+    pub near: bool,
+    pub similarity: f32,
+    /// The kept copy is in another document.
+    pub cross_document: bool,
+}
+
+/// One segment of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// Range of the document's source text.
+    pub src: Range<usize>,
+    /// Range of the document's `clean` text: the output text.
+    pub text: Range<usize>,
+    /// Index of the block.
+    pub block: usize,
+    pub kind: SegKind,
+    pub flags: Flags,
+    pub script: &'static str,
+    pub direction: Direction,
+    /// Right-to-left runs in code points of the output text (mixed segments only).
+    pub rtl_runs: Vec<(u32, u32)>,
+    pub garbled_score: f32,
+    pub lang: &'static str,
+    pub lang_confidence: f32,
+    pub lang_source: LangSource,
+    pub dup_of: Option<DupOf>,
+    pub dropped: Option<DropReason>,
+    /// `[start, end)` byte offsets in the raw input file.
+    pub raw: Range<usize>,
+    /// 1-based line of the raw file where the segment starts.
+    pub line: usize,
+}
+
+impl Segment {
+    pub fn new(src: Range<usize>, text: Range<usize>, block: usize, kind: SegKind) -> Segment {
+        Segment {
+            src,
+            text,
+            block,
+            kind,
+            flags: Flags::default(),
+            script: "Zyyy",
+            direction: Direction::Ltr,
+            rtl_runs: Vec::new(),
+            garbled_score: 0.0,
+            lang: "und",
+            lang_confidence: 0.0,
+            lang_source: LangSource::Segment,
+            dup_of: None,
+            dropped: None,
+            raw: 0..0,
+            line: 0,
+        }
+    }
+}
+
+/// Renders `src[range]` into `out` as output text: the ranges in `elide` are left out, every run
+/// of whitespace (line breaks included) becomes one space, and the ends are trimmed.
+pub fn render_into(src: &str, range: Range<usize>, elide: &[Range<usize>], out: &mut String) {
+    let start_len = out.len();
+    let mut pending_space = false;
+    let mut pos = range.start;
+    let push = |piece: &str, out: &mut String, pending_space: &mut bool| {
+        for (i, c) in piece.char_indices() {
+            if c.is_whitespace() {
+                *pending_space = true;
+                continue;
+            }
+            if *pending_space && out.len() > start_len {
+                out.push(' ');
+            }
+            *pending_space = false;
+            let _ = i;
+            out.push(c);
+        }
+    };
+    for e in elide {
+        let (s, t) = (e.start.max(pos), e.end.min(range.end));
+        if s >= t {
+            continue;
+        }
+        push(&src[pos..s], out, &mut pending_space);
+        pos = t;
+    }
+    if pos < range.end {
+        push(&src[pos..range.end], out, &mut pending_space);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_folds_and_elides() {
+        let src = "  **Hello**\n  world-\nwide  web ";
+        let mut out = String::new();
+        let elide = [2..4, 9..11, 19..21];
+        render_into(src, 0..src.len(), &elide, &mut out);
+        assert_eq!(out, "Hello worldwide web");
+    }
+
+    #[test]
+    fn flags_names() {
+        let f = Flags::REFLOWED | Flags::GARBLED;
+        assert_eq!(f.names().collect::<Vec<_>>(), vec!["garbled", "reflowed"]);
+    }
+}

@@ -1,0 +1,61 @@
+//! The `scriptorium` binary: parse the command line, call the library, map the result to an
+//! exit code (0 success, 1 fatal run error, 2 bad usage or configuration).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use scriptorium::cli::{Cli, Command};
+use scriptorium::config::Config;
+use scriptorium::pipeline::{run, RunOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => {
+            let cfg = match &args.config {
+                Some(p) => Config::from_file(p),
+                None if Path::new("pipeline.toml").is_file() => {
+                    Config::from_file(Path::new("pipeline.toml"))
+                }
+                None => Ok(Config::default()),
+            };
+            let mut cfg = match cfg {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("scriptorium: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if !args.input.is_empty() {
+                cfg.input.paths = args.input.clone();
+            }
+            if let Some(o) = &args.output {
+                cfg.output.dir = o.clone();
+            }
+            let opts = RunOptions {
+                threads: args.threads.unwrap_or(0),
+                quiet: args.quiet,
+            };
+            match run(&cfg, &opts) {
+                Ok(s) => {
+                    if !args.quiet {
+                        eprintln!(
+                            "scriptorium: {} documents ({} skipped), {} segments, {:.1} MB in {:.2} s",
+                            s.documents,
+                            s.skipped,
+                            s.segments,
+                            s.bytes as f64 / 1e6,
+                            s.wall.as_secs_f64()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("scriptorium: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

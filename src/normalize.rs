@@ -1,0 +1,298 @@
+//! Normalization: one clean text per document, with a map back to the decoded text.
+//!
+//! Two phases, each skipped when it has nothing to do (clean text is borrowed, never copied):
+//!
+//! 1. **Character rules**, each with a switch in `[normalize]`: CRLF and CR to LF (and NEL, LS,
+//!    PS); C0/C1 controls removed except tab and newline (form feed, which PDF extractors put
+//!    between pages, becomes a newline); no-break and other spaces to a plain space; soft hyphens,
+//!    stray BOMs and explicit bidi embedding/override/isolate controls removed; Arabic
+//!    presentation forms mapped to the standard letters and Latin/Armenian ligatures split even
+//!    under NFC, because PDF extractors emit them. ZWJ and ZWNJ are kept (Persian and Indic words
+//!    need them), and so are LRM/RLM/ALM.
+//! 2. **NFC** (default) or **NFKC**, after the quick check. The text is cut into *stable units*
+//!    (a character with canonical combining class 0 and quick-check `Yes` starts a new unit), so
+//!    normalizing unit by unit equals normalizing the whole text, and the offset map stays exact
+//!    to the character.
+
+use std::borrow::Cow;
+
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+use crate::config::{NormForm, NormalizeConfig};
+use crate::spanmap::{SpanMap, SpanMapBuilder};
+
+/// The normalize stage, built once from the config.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    cfg: NormalizeConfig,
+    any_rule: bool,
+}
+
+/// A normalized text and the maps back to its input (empty when nothing changed).
+#[derive(Debug)]
+pub struct Normalized<'a> {
+    pub text: Cow<'a, str>,
+    /// Maps from the output back to the input, last step first.
+    pub maps: Vec<SpanMap>,
+}
+
+enum Action {
+    Keep,
+    Drop,
+    Char(char),
+    Compat,
+}
+
+impl Normalizer {
+    pub fn new(cfg: &NormalizeConfig) -> Normalizer {
+        let any_rule = cfg.line_endings
+            || cfg.controls
+            || cfg.spaces
+            || cfg.soft_hyphens
+            || cfg.bom
+            || cfg.bidi_controls
+            || cfg.arabic_presentation_forms
+            || cfg.ligatures;
+        Normalizer {
+            cfg: cfg.clone(),
+            any_rule,
+        }
+    }
+
+    /// Normalizes `text`.
+    pub fn normalize<'a>(&self, text: &'a str) -> Normalized<'a> {
+        let mut maps = Vec::new();
+        let text = match self.apply_rules(text) {
+            Some((t, m)) => {
+                maps.push(m);
+                Cow::Owned(t)
+            }
+            None => Cow::Borrowed(text),
+        };
+        let text = match self.compose(&text) {
+            Some((t, m)) => {
+                maps.insert(0, m);
+                Cow::Owned(t)
+            }
+            None => text,
+        };
+        Normalized { text, maps }
+    }
+
+    fn action(&self, c: char, next: Option<char>) -> Action {
+        let cfg = &self.cfg;
+        match c {
+            '\t' | '\n' => Action::Keep,
+            '\r' if cfg.line_endings => {
+                if next == Some('\n') {
+                    Action::Drop
+                } else {
+                    Action::Char('\n')
+                }
+            }
+            '\u{85}' | '\u{2028}' | '\u{2029}' if cfg.line_endings => Action::Char('\n'),
+            '\u{0C}' | '\u{0B}' if cfg.controls => Action::Char('\n'),
+            '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' if cfg.controls && c != '\r' => Action::Drop,
+            '\u{A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}'
+                if cfg.spaces =>
+            {
+                Action::Char(' ')
+            }
+            '\u{AD}' if cfg.soft_hyphens => Action::Drop,
+            '\u{FEFF}' if cfg.bom => Action::Drop,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' if cfg.bidi_controls => Action::Drop,
+            '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' if cfg.arabic_presentation_forms => {
+                Action::Compat
+            }
+            '\u{FB00}'..='\u{FB06}' | '\u{FB13}'..='\u{FB17}' if cfg.ligatures => Action::Compat,
+            _ => Action::Keep,
+        }
+    }
+
+    /// Phase 1: the character rules. `None` when no rule applies anywhere.
+    fn apply_rules(&self, text: &str) -> Option<(String, SpanMap)> {
+        if !self.any_rule {
+            return None;
+        }
+        // Only these lead bytes can start a character that a rule changes.
+        let trigger = |b: u8| matches!(b, 0x00..=0x08 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+        let bytes = text.as_bytes();
+        let mut pos = bytes.iter().position(|&b| trigger(b))?;
+        let mut out: Option<(String, SpanMapBuilder)> = None;
+        let mut copied = 0usize;
+        while pos < bytes.len() {
+            let rest = &text[pos..];
+            let mut it = rest.chars();
+            let Some(c) = it.next() else { break };
+            let next = it.next();
+            let len = c.len_utf8();
+            let act = self.action(c, next);
+            if !matches!(act, Action::Keep) {
+                let (o, b) = out.get_or_insert_with(|| {
+                    (String::with_capacity(text.len()), SpanMapBuilder::new())
+                });
+                o.push_str(&text[copied..pos]);
+                b.copy(pos - copied);
+                let before = o.len();
+                match act {
+                    Action::Drop => b.delete(len),
+                    Action::Char(r) => {
+                        o.push(r);
+                        b.replace(len, o.len() - before);
+                    }
+                    Action::Compat => {
+                        let mut s = String::new();
+                        unicode_normalization::char::decompose_compatible(c, |d| s.push(d));
+                        // Presentation forms decompose to letters that compose again under NFC.
+                        o.extend(s.nfc());
+                        b.replace(len, o.len() - before);
+                    }
+                    Action::Keep => {}
+                }
+                copied = pos + len;
+            }
+            pos += len;
+            match bytes[pos..].iter().position(|&b| trigger(b)) {
+                Some(k) => pos += k,
+                None => break,
+            }
+        }
+        let (mut o, mut b) = out?;
+        o.push_str(&text[copied..]);
+        b.copy(text.len() - copied);
+        Some((o, b.finish()))
+    }
+
+    /// Phase 2: NFC or NFKC by stable units. `None` when the text is already normalized.
+    fn compose(&self, text: &str) -> Option<(String, SpanMap)> {
+        let form = self.cfg.form;
+        let quick = |s: &str| match form {
+            NormForm::Nfc => is_nfc_quick(s.chars()),
+            NormForm::Nfkc => is_nfkc_quick(s.chars()),
+            NormForm::None => IsNormalized::Yes,
+        };
+        if form == NormForm::None || text.is_ascii() || quick(text) == IsNormalized::Yes {
+            return None;
+        }
+        let stable = |c: char| {
+            c.is_ascii()
+                || (canonical_combining_class(c) == 0
+                    && quick(c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes)
+        };
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut b = SpanMapBuilder::new();
+        let mut unit_start = 0usize;
+        let mut scratch = String::new();
+        let flush = |unit: &str, out: &mut String, b: &mut SpanMapBuilder, scratch: &mut String| {
+            if unit.is_empty() {
+                return;
+            }
+            scratch.clear();
+            match form {
+                NormForm::Nfc => scratch.extend(unit.nfc()),
+                NormForm::Nfkc => scratch.extend(unit.nfkc()),
+                NormForm::None => scratch.push_str(unit),
+            }
+            if scratch == unit {
+                out.push_str(unit);
+                b.copy(unit.len());
+            } else {
+                out.push_str(scratch);
+                b.replace(unit.len(), scratch.len());
+            }
+        };
+        for (i, c) in text.char_indices() {
+            if i > unit_start && stable(c) {
+                flush(&text[unit_start..i], &mut out, &mut b, &mut scratch);
+                unit_start = i;
+            }
+        }
+        flush(&text[unit_start..], &mut out, &mut b, &mut scratch);
+        Some((out, b.finish()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn norm(s: &str) -> String {
+        Normalizer::new(&Config::default().normalize)
+            .normalize(s)
+            .text
+            .into_owned()
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        let n = Normalizer::new(&Config::default().normalize);
+        let r = n.normalize("plain text\nwith lines, é and ة");
+        assert!(matches!(r.text, Cow::Borrowed(_)));
+        assert!(r.maps.is_empty());
+    }
+
+    #[test]
+    fn line_endings_and_controls() {
+        assert_eq!(norm("a\r\nb\rc\u{85}d"), "a\nb\nc\nd");
+        assert_eq!(norm("a\u{0}b\u{7}c\u{9C}d\u{0C}e"), "abcd\ne");
+        assert_eq!(norm("tab\tkept"), "tab\tkept");
+    }
+
+    #[test]
+    fn spaces_hyphens_bom_bidi() {
+        assert_eq!(norm("a\u{A0}b\u{2009}c\u{3000}d"), "a b c d");
+        assert_eq!(norm("inter\u{AD}national"), "international");
+        assert_eq!(norm("\u{FEFF}x\u{FEFF}y"), "xy");
+        assert_eq!(norm("\u{202B}عربي\u{202C} \u{2067}x\u{2069}"), "عربي x");
+    }
+
+    #[test]
+    fn joiners_kept() {
+        // Persian "mi-khaham" with ZWNJ, and a Devanagari conjunct with ZWJ.
+        let fa = "می\u{200C}خواهم";
+        assert_eq!(norm(fa), fa);
+        let hi = "क्\u{200D}ष";
+        assert_eq!(norm(hi), hi);
+    }
+
+    #[test]
+    fn presentation_forms_and_ligatures() {
+        // "سلام" in presentation forms, as PDF extractors emit it.
+        assert_eq!(norm("\u{FEB3}\u{FEE0}\u{FE8E}\u{FEE1}"), "سلام");
+        assert_eq!(norm("\u{FEFB}"), "لا");
+        assert_eq!(norm("ﬁnancial ﬂow"), "financial flow");
+    }
+
+    #[test]
+    fn nfc_and_nfkc() {
+        assert_eq!(norm("e\u{301}te\u{301}"), "été");
+        let mut cfg = Config::default().normalize;
+        cfg.form = NormForm::Nfkc;
+        let n = Normalizer::new(&cfg);
+        assert_eq!(n.normalize("①２").text, "12");
+    }
+
+    #[test]
+    fn maps_point_back() {
+        let n = Normalizer::new(&Config::default().normalize);
+        let src = "Cafe\u{301}\r\nﬁn";
+        let r = n.normalize(src);
+        assert_eq!(r.text, "Café\nfin");
+        let back = |range: std::ops::Range<usize>| {
+            let mut r2 = range;
+            for m in &r.maps {
+                r2 = m.range(r2);
+            }
+            r2
+        };
+        assert_eq!(&src[back(0..5)], "Cafe\u{301}");
+        assert_eq!(&src[back(6..9)], "ﬁn");
+    }
+}

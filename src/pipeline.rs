@@ -1,0 +1,490 @@
+//! The pipeline: stages built once, documents processed in parallel, decisions made in order.
+//!
+//! [`Stages`] holds every stage, built from the validated [`Config`] and shared read-only by the
+//! worker threads. [`Stages::process_bytes`] runs the per-document stages (decode, normalize,
+//! structure, segment, script, language, filter, dedup fingerprints) on one document and keeps
+//! only its output text, ranges and fingerprints. [`run`] feeds batches of documents to a rayon
+//! pool and then, in input order, makes the dedup decisions and writes the output — so the
+//! output is byte-identical for any number of threads. This module holds no text logic.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, SegmentUnit};
+use crate::decode::Decoder;
+use crate::dedup::{Dedup, DedupIndex, DocFingerprints};
+use crate::doc::{render_into, Block, DropReason, Flags, SegKind, Segment};
+use crate::filter::Filter;
+use crate::input::{list_inputs, read_doc, InputDoc, InputError};
+use crate::lang::LangTagger;
+use crate::normalize::Normalizer;
+use crate::output::{round4, DocumentLine, OutputError, Writer};
+use crate::report::{Report, StageTimes};
+use crate::script::ScriptTagger;
+use crate::segment::Segmenter;
+use crate::spanmap::SpanMap;
+use crate::structure::Structurer;
+
+/// Every stage, built once.
+pub struct Stages {
+    cfg: Config,
+    decoder: Decoder,
+    normalizer: Normalizer,
+    structurer: Structurer,
+    segmenter: Segmenter,
+    script: ScriptTagger,
+    lang: LangTagger,
+    filter: Filter,
+    dedup: Dedup,
+}
+
+/// One document after the per-document stages.
+pub struct ProcessedDoc {
+    pub line: DocumentLine,
+    /// The output texts of all segments, separated by `\n`.
+    pub clean: String,
+    pub segments: Vec<Segment>,
+    pub fingerprints: DocFingerprints,
+    pub times: StageTimes,
+    /// Messages for stderr (a skipped file, invalid bytes).
+    pub warnings: Vec<String>,
+}
+
+const READ: usize = 0;
+const DECODE: usize = 1;
+const NORMALIZE: usize = 2;
+const STRUCTURE: usize = 3;
+const SEGMENT: usize = 4;
+const SCRIPT: usize = 5;
+const LANGUAGE: usize = 6;
+const FILTER: usize = 7;
+const DEDUP: usize = 8;
+const WRITE: usize = 9;
+
+/// Times consecutive stages of one document.
+struct Clock {
+    last: Instant,
+    times: StageTimes,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            last: Instant::now(),
+            times: StageTimes::default(),
+        }
+    }
+    fn lap(&mut self, stage: usize) {
+        let now = Instant::now();
+        self.times.add(stage, now - self.last);
+        self.last = now;
+    }
+}
+
+/// Line starts of a decoded text, where `\n`, `\r\n` and a lone `\r` each end a line (as in the
+/// raw file, before normalization folds them).
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    let b = text.as_bytes();
+    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+        if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        v.push(i + 1);
+    }
+    v
+}
+
+impl Stages {
+    pub fn new(cfg: &Config) -> Stages {
+        Stages {
+            cfg: cfg.clone(),
+            decoder: Decoder::new(&cfg.decode),
+            normalizer: Normalizer::new(&cfg.normalize),
+            structurer: Structurer::new(&cfg.structure),
+            segmenter: Segmenter::new(&cfg.segment),
+            script: ScriptTagger::new(&cfg.script),
+            lang: LangTagger::new(&cfg.language),
+            filter: Filter::new(&cfg.filter),
+            dedup: Dedup::new(&cfg.dedup),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    fn forced_encoding(&self, id: &str) -> Option<&'static encoding_rs::Encoding> {
+        self.cfg
+            .decode
+            .overrides
+            .iter()
+            .find(|o| o.matcher.is_match(id))
+            .map(|o| o.encoding)
+    }
+
+    /// Reads and processes one input document. Never fails: a bad file becomes a document line
+    /// with its status and error.
+    pub fn process(&self, input: &InputDoc, stdin: Option<&[u8]>) -> ProcessedDoc {
+        let start = Instant::now();
+        match read_doc(input, self.cfg.input.max_file_bytes, stdin) {
+            Ok(raw) => {
+                let mut p = self.process_bytes(&input.id, &input.source, &raw);
+                p.times
+                    .add(READ, start.elapsed().saturating_sub(p.times.0.iter().sum()));
+                p
+            }
+            Err(e) => {
+                let mut line = empty_line(&input.id, &input.source, 0, String::new());
+                line.status = e.status();
+                line.error = Some(e.to_string());
+                ProcessedDoc {
+                    warnings: vec![format!("{}: {}", input.source, e)],
+                    line,
+                    clean: String::new(),
+                    segments: Vec::new(),
+                    fingerprints: DocFingerprints::default(),
+                    times: StageTimes::default(),
+                }
+            }
+        }
+    }
+
+    /// Runs the per-document stages on raw bytes.
+    pub fn process_bytes(&self, id: &str, source: &str, raw: &[u8]) -> ProcessedDoc {
+        let mut clock = Clock::new();
+        let sha = hex(&Sha256::digest(raw));
+        clock.lap(READ);
+        let mut warnings = Vec::new();
+        let decoded = match self.decoder.decode(raw, self.forced_encoding(id)) {
+            Ok(d) => d,
+            Err(e) => {
+                let mut line = empty_line(id, source, raw.len() as u64, sha);
+                line.status = e.status();
+                line.error = Some(e.to_string());
+                warnings.push(format!("{source}: {e}; skipped"));
+                clock.lap(DECODE);
+                return ProcessedDoc {
+                    line,
+                    clean: String::new(),
+                    segments: Vec::new(),
+                    fingerprints: DocFingerprints::default(),
+                    times: clock.times,
+                    warnings,
+                };
+            }
+        };
+        if let Some(off) = decoded.first_invalid {
+            warnings.push(format!(
+                "{source}: byte {off}: {} invalid {} sequence{} replaced with U+FFFD",
+                decoded.invalid_sequences,
+                decoded.encoding.name(),
+                if decoded.invalid_sequences == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            ));
+        }
+        let dec_text: &str = &decoded.text;
+        let lines = line_starts(dec_text);
+        clock.lap(DECODE);
+
+        // Mojibake repair, then the normalization rules; `maps` leads back to the decoded text.
+        let repaired = if self.cfg.decode.repair_mojibake {
+            crate::mojibake::repair(dec_text)
+        } else {
+            None
+        };
+        let rep_text: &str = repaired.as_ref().map_or(dec_text, |r| r.text.as_str());
+        let normalized = self.normalizer.normalize(rep_text);
+        let text: &str = &normalized.text;
+        clock.lap(NORMALIZE);
+
+        let blocks = self.structurer.blocks(text);
+        clock.lap(STRUCTURE);
+
+        let mut segments = Vec::new();
+        let mut clean = String::with_capacity(text.len());
+        let mut scratch = Vec::new();
+        for (bi, block) in blocks.iter().enumerate() {
+            let boiler = DropReason::from_block(block.kind);
+            let sentence_unit = self.cfg.segment.unit == SegmentUnit::Sentence && boiler.is_none();
+            scratch.clear();
+            if sentence_unit {
+                self.segmenter
+                    .sentences(text, block.range.clone(), &mut scratch);
+            } else {
+                scratch.push(block.range.clone());
+            }
+            for r in scratch.drain(..) {
+                if !clean.is_empty() {
+                    clean.push('\n');
+                }
+                let t0 = clean.len();
+                render_into(text, r.clone(), &block.elide, &mut clean);
+                let kind = if sentence_unit {
+                    SegKind::Sentence
+                } else {
+                    SegKind::Block(block.kind)
+                };
+                let mut seg = Segment::new(r.clone(), t0..clean.len(), bi, kind);
+                seg.flags = segment_flags(text, block, &r, &clean[t0..]);
+                if let Some(reason) = boiler {
+                    if !self.cfg.structure.keep_boilerplate {
+                        seg.dropped = Some(reason);
+                    }
+                }
+                segments.push(seg);
+            }
+        }
+        // Back to raw bytes and lines; mojibake flags.
+        let maps: Vec<&SpanMap> = normalized
+            .maps
+            .iter()
+            .chain(repaired.as_ref().map(|r| &r.map))
+            .collect();
+        for seg in &mut segments {
+            let mut r = seg.src.clone();
+            for m in &maps {
+                r = m.range(r);
+            }
+            if let Some(rep) = &repaired {
+                let mut rr = seg.src.clone();
+                for m in &normalized.maps {
+                    rr = m.range(rr);
+                }
+                if rep
+                    .repaired
+                    .iter()
+                    .any(|x| x.start < rr.end && rr.start < x.end)
+                {
+                    seg.flags.insert(Flags::REPAIRED_MOJIBAKE);
+                }
+            }
+            seg.line = lines.partition_point(|&s| s <= r.start);
+            seg.raw = decoded.map.range(r);
+        }
+        clock.lap(SEGMENT);
+
+        for seg in segments.iter_mut().filter(|s| s.dropped.is_none()) {
+            let info = self.script.tag(&clean[seg.text.clone()]);
+            seg.script = info.script;
+            seg.direction = info.direction;
+            seg.rtl_runs = info.rtl_runs;
+        }
+        clock.lap(SCRIPT);
+        self.lang.tag_document(&clean, &mut segments);
+        clock.lap(LANGUAGE);
+        self.filter.apply(&clean, &mut segments);
+        clock.lap(FILTER);
+        let fingerprints = self.dedup.fingerprints(&clean, &segments);
+        clock.lap(DEDUP);
+
+        let mut line = empty_line(id, source, raw.len() as u64, sha);
+        line.encoding = Some(decoded.encoding.name());
+        line.encoding_confidence = round4(decoded.confidence);
+        line.encoding_evidence = Some(decoded.evidence.name());
+        line.bom = decoded.bom;
+        line.invalid_sequences = decoded.invalid_sequences;
+        line.replacement_chars = dec_text.matches('\u{FFFD}').count();
+        line.mojibake_repairs = repaired.as_ref().map_or(0, |r| r.repaired.len());
+        ProcessedDoc {
+            line,
+            clean,
+            segments,
+            fingerprints,
+            times: clock.times,
+            warnings,
+        }
+    }
+}
+
+fn segment_flags(text: &str, block: &Block, r: &Range<usize>, out: &str) -> Flags {
+    let mut f = Flags::default();
+    let src = &text[r.clone()];
+    if block.flags.contains(Flags::REFLOWED) && src.contains('\n') {
+        f.insert(Flags::REFLOWED);
+    }
+    if block.elide.iter().any(|e| {
+        e.start >= r.start
+            && e.end <= r.end
+            && text[e.clone()].starts_with('-')
+            && text[e.clone()].contains('\n')
+    }) {
+        f.insert(Flags::DEHYPHENATED);
+    }
+    if out.contains('\u{FFFD}') {
+        f.insert(Flags::REPLACEMENT_CHARS);
+    }
+    f
+}
+
+fn empty_line(id: &str, source: &str, bytes: u64, sha256: String) -> DocumentLine {
+    DocumentLine {
+        doc_id: id.to_string(),
+        source: source.to_string(),
+        bytes,
+        sha256,
+        encoding: None,
+        encoding_confidence: 0.0,
+        encoding_evidence: None,
+        bom: false,
+        invalid_sequences: 0,
+        replacement_chars: 0,
+        mojibake_repairs: 0,
+        segments: 0,
+        dropped: BTreeMap::new(),
+        languages: BTreeMap::new(),
+        scripts: BTreeMap::new(),
+        status: "ok",
+        error: None,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[(b >> 4) as usize] as char);
+        s.push(H[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Knobs of one run that are not pipeline semantics.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    /// No progress bar and no summary.
+    pub quiet: bool,
+}
+
+/// A fatal run error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+/// What a finished run says.
+#[derive(Debug)]
+pub struct RunSummary {
+    pub documents: u64,
+    pub skipped: u64,
+    pub segments: u64,
+    pub bytes: u64,
+    pub wall: Duration,
+}
+
+/// Fills the per-document counts of a processed document after the dedup decisions.
+fn finish_line(p: &mut ProcessedDoc) {
+    let line = &mut p.line;
+    for s in &p.segments {
+        match s.dropped {
+            Some(r) => *line.dropped.entry(r.name()).or_default() += 1,
+            None => {
+                line.segments += 1;
+                *line.languages.entry(s.lang).or_default() += 1;
+                *line.scripts.entry(s.script).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Runs the whole pipeline over the configured inputs into the configured output folder.
+pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let inputs = list_inputs(&cfg.input.paths)?;
+    let stdin = if inputs.iter().any(|d| d.id == "-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+            .map_err(RunError::Stdin)?;
+        Some(buf)
+    } else {
+        None
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    let stages = Stages::new(cfg);
+    let mut writer = Writer::create(&cfg.output.dir)?;
+    let mut index = DedupIndex::new(&cfg.dedup);
+    let mut report = Report::default();
+    let mut times = StageTimes::default();
+    let progress = if opts.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let pb = indicatif::ProgressBar::new(inputs.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} documents ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    };
+    let batch = (threads * 32).max(64);
+    let result = (|| -> Result<(), RunError> {
+        for chunk in inputs.chunks(batch) {
+            let processed: Vec<ProcessedDoc> = pool.install(|| {
+                use rayon::prelude::*;
+                chunk
+                    .par_iter()
+                    .map(|d| stages.process(d, stdin.as_deref()))
+                    .collect()
+            });
+            for mut p in processed {
+                let t0 = Instant::now();
+                if !p.segments.is_empty() {
+                    let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
+                    index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
+                } else {
+                    index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
+                }
+                times.add(DEDUP, t0.elapsed());
+                let t1 = Instant::now();
+                finish_line(&mut p);
+                for w in &p.warnings {
+                    progress.suspend(|| eprintln!("scriptorium: {w}"));
+                }
+                report.add_document(&p.line, &p.clean, &p.segments);
+                writer.document(&p.line, &p.clean, &p.segments)?;
+                times.merge(&p.times);
+                times.add(WRITE, t1.elapsed());
+                progress.inc(1);
+            }
+        }
+        Ok(())
+    })();
+    progress.finish_and_clear();
+    if let Err(e) = result {
+        writer.abandon();
+        return Err(e);
+    }
+    report.set_duplicates(&index.counts);
+    let wall = started.elapsed();
+    report.set_timing(wall, threads, &times);
+    let summary = RunSummary {
+        documents: report.documents.total,
+        skipped: report.documents.skipped.values().sum(),
+        segments: report.segments.emitted,
+        bytes: report.bytes,
+        wall,
+    };
+    writer.commit(&report)?;
+    Ok(summary)
+}
