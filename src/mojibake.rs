@@ -6,9 +6,10 @@
 //! "clearly better" is evidence that real text does not produce by chance:
 //!
 //! - the run is made *entirely* of two or more valid sequences (`Ð¿Ñ€Ð¸Ð²ÐµÑ‚`, `Ã©tÃ©`), or
-//! - every sequence in it is *strong*: three or four bytes long (`â€™`: a lead byte `à`–`ô`
-//!   followed by two or three continuation characters), or a two-byte one that decodes to a
-//!   Latin letter or general punctuation (`Ã©` → `é`).
+//! - every sequence in it is *strong*: it decodes to a Latin letter, general punctuation, a
+//!   currency or letter-like symbol — what Western text turns into (`Ã©` → `é`, `â€™` → `’`).
+//!   A lone sequence decoding to another script is chance: the French `é` + no-break space + `»`
+//!   is a valid UTF-8 sequence of `頻`.
 //!
 //! So correct text is left alone: `NÃO` has no continuation character at all, the Czech `ÚŠ`
 //! would be one lone Arabic letter, `«Ó»` one lone Cyrillic letter. Each run is repaired up to a
@@ -33,6 +34,9 @@ fn byte_of(c: char) -> Option<u8> {
     if (0x80..=0xFF).contains(&u) {
         return Some(u as u8);
     }
+    if !(0x152..=0x2122).contains(&u) {
+        return None;
+    }
     CP1252_HIGH
         .iter()
         .position(|&h| h == c)
@@ -53,15 +57,19 @@ pub struct Repaired {
     pub repaired: Vec<Range<usize>>,
 }
 
-/// Quick test: is there any lead character followed by a continuation character?
+/// Quick test: is there a lead character (`Â`..`ô`, encoded C3 82..C3 B4) followed by a
+/// character that has a continuation byte (U+0080..U+00BF, or a windows-1252 symbol)?
 fn suspicious(text: &str) -> bool {
-    let mut prev_lead = false;
-    for c in text.chars() {
-        let b = byte_of(c);
-        if prev_lead && b.is_some_and(is_continuation) && !c.is_ascii() {
-            return true;
+    let bytes = text.as_bytes();
+    for i in memchr::memchr_iter(0xC3, bytes) {
+        if !matches!(bytes.get(i + 1), Some(0x82..=0xB4)) {
+            continue;
         }
-        prev_lead = !c.is_ascii() && b.is_some_and(|b| (0xC2..=0xF4).contains(&b));
+        if let Some(c) = text.get(i + 2..).and_then(|r| r.chars().next()) {
+            if !c.is_ascii() && byte_of(c).is_some_and(is_continuation) {
+                return true;
+            }
+        }
     }
     false
 }
@@ -170,9 +178,13 @@ fn find_sequences(bytes: &[u8]) -> Vec<Seq> {
             if let Ok(s) = std::str::from_utf8(&bytes[i..i + len]) {
                 if let Some(ch) = s.chars().next() {
                     if !ch.is_control() && ch != '\u{FFFD}' {
-                        // Latin-1 supplement, Latin Extended, general punctuation.
-                        let latin = matches!(ch as u32, 0xA0..=0x24F | 0x2000..=0x206F);
-                        let strong = len >= 3 || latin;
+                        // What Western mojibake decodes to: Latin letters, general punctuation,
+                        // currency and letter-like symbols (’ “ ” — … € ™). A lone sequence that
+                        // decodes to another script is chance: French `é` + no-break space + `»`
+                        // is the valid sequence of `頻`.
+                        let strong = matches!(ch as u32,
+                            0xA0..=0x24F | 0x1E00..=0x1EFF | 0x2000..=0x206F | 0x20A0..=0x20CF
+                            | 0x2100..=0x214F);
                         seqs.push(Seq {
                             start: i,
                             end: i + len,
@@ -238,6 +250,7 @@ mod tests {
             "Ωραία μέρα",
             "مرحبا بالعالم",
             "«Ó»",
+            "le « mode dégradé\u{a0}» et « Sécurité\u{a0}»",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }

@@ -37,6 +37,23 @@ pub struct Normalized<'a> {
     pub maps: Vec<SpanMap>,
 }
 
+/// First bytes of the characters a rule may change (see `apply_rules`).
+const LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b != 0x09 && b != 0x0A;
+        b += 1;
+    }
+    t[0x7F] = true;
+    t[0xC2] = true;
+    t[0xE1] = true;
+    t[0xE2] = true;
+    t[0xE3] = true;
+    t[0xEF] = true;
+    t
+};
+
 enum Action {
     Keep,
     Drop,
@@ -120,10 +137,33 @@ impl Normalizer {
         if !self.any_rule {
             return None;
         }
-        // Only these lead bytes can start a character that a rule changes.
-        let trigger = |b: u8| matches!(b, 0x00..=0x08 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+        // Only these first two bytes can start a character that a rule changes: C0 controls,
+        // U+0080..U+00AD, U+1680, U+2000..U+207F, U+3000, U+FB00..U+FDFF, U+FE70..U+FEFF.
         let bytes = text.as_bytes();
-        let mut pos = bytes.iter().position(|&b| trigger(b))?;
+        let trigger_at = |i: usize| -> bool {
+            let next = bytes.get(i + 1).copied().unwrap_or(0);
+            match bytes[i] {
+                0x00..=0x08 | 0x0B..=0x1F | 0x7F => true,
+                0xC2 => next <= 0xAD,
+                0xE1 => next == 0x9A,
+                0xE2 => next == 0x80 || next == 0x81,
+                0xE3 => next == 0x80,
+                0xEF => matches!(next, 0xAC..=0xB7 | 0xB9..=0xBB),
+                _ => false,
+            }
+        };
+        let find = |from: usize| {
+            let mut i = from;
+            while i < bytes.len() {
+                i += bytes[i..].iter().position(|&b| LEAD[b as usize])?;
+                if trigger_at(i) {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            None
+        };
+        let mut pos = find(0)?;
         let mut out: Option<(String, SpanMapBuilder)> = None;
         let mut copied = 0usize;
         while pos < bytes.len() {
@@ -158,8 +198,8 @@ impl Normalizer {
                 copied = pos + len;
             }
             pos += len;
-            match bytes[pos..].iter().position(|&b| trigger(b)) {
-                Some(k) => pos += k,
+            match find(pos) {
+                Some(k) => pos = k,
                 None => break,
             }
         }
@@ -180,17 +220,24 @@ impl Normalizer {
         if form == NormForm::None || text.is_ascii() || quick(text) == IsNormalized::Yes {
             return None;
         }
+        // Below U+0300 every character has combining class 0 and quick-check Yes.
         let stable = |c: char| {
-            c.is_ascii()
+            (c as u32) < 0x300
                 || (canonical_combining_class(c) == 0
                     && quick(c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes)
         };
         let mut out = String::with_capacity(text.len() + 16);
         let mut b = SpanMapBuilder::new();
-        let mut unit_start = 0usize;
         let mut scratch = String::new();
-        let flush = |unit: &str, out: &mut String, b: &mut SpanMapBuilder, scratch: &mut String| {
+        // A unit of one stable character is normalized already; a longer one (a base and its
+        // marks) is normalized when the quick check does not say Yes.
+        let mut flush = |unit: &str, single: bool, out: &mut String, b: &mut SpanMapBuilder| {
             if unit.is_empty() {
+                return;
+            }
+            if single || quick(unit) == IsNormalized::Yes {
+                out.push_str(unit);
+                b.copy(unit.len());
                 return;
             }
             scratch.clear();
@@ -203,17 +250,38 @@ impl Normalizer {
                 out.push_str(unit);
                 b.copy(unit.len());
             } else {
-                out.push_str(scratch);
+                out.push_str(&scratch);
                 b.replace(unit.len(), scratch.len());
             }
         };
-        for (i, c) in text.char_indices() {
-            if i > unit_start && stable(c) {
-                flush(&text[unit_start..i], &mut out, &mut b, &mut scratch);
-                unit_start = i;
+        // Chunks between ASCII spaces and line breaks (which are stable) that pass the quick
+        // check are copied whole; only the others are cut into units.
+        let bytes = text.as_bytes();
+        let mut chunk_start = 0usize;
+        while chunk_start < bytes.len() {
+            let chunk_end = memchr::memchr3(b' ', b'\n', b'\t', &bytes[chunk_start..])
+                .map_or(bytes.len(), |k| chunk_start + k + 1);
+            let chunk = &text[chunk_start..chunk_end];
+            if chunk.is_ascii() || quick(chunk) == IsNormalized::Yes {
+                out.push_str(chunk);
+                b.copy(chunk.len());
+                chunk_start = chunk_end;
+                continue;
             }
+            let mut unit_start = 0usize;
+            let mut single = true;
+            for (i, c) in chunk.char_indices() {
+                if i > unit_start && stable(c) {
+                    flush(&chunk[unit_start..i], single, &mut out, &mut b);
+                    unit_start = i;
+                    single = true;
+                } else if i > unit_start {
+                    single = false;
+                }
+            }
+            flush(&chunk[unit_start..], single, &mut out, &mut b);
+            chunk_start = chunk_end;
         }
-        flush(&text[unit_start..], &mut out, &mut b, &mut scratch);
         Some((out, b.finish()))
     }
 }

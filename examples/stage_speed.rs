@@ -1,0 +1,141 @@
+//! Runs one stage over the files of a folder, for profiling and instruction counts:
+//!
+//!     cargo run --release --example stage_speed -- STAGE DIR [MB]
+//!
+//! STAGE is one of decode, normalize, structure, segment, script, language, dedup, document.
+//! Prints the bytes processed and the wall time; use `perf stat` for instruction counts when the
+//! machine is busy.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use scriptorium::config::Config;
+use scriptorium::pipeline::Stages;
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut v: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    v.sort();
+    for p in v {
+        if p.is_dir() {
+            walk(&p, out)
+        } else {
+            out.push(p)
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: stage_speed STAGE DIR [MB]");
+        std::process::exit(2);
+    }
+    let stage = args[1].as_str();
+    let limit = args
+        .get(3)
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(20)
+        * 1_000_000;
+    let mut files = Vec::new();
+    walk(Path::new(&args[2]), &mut files);
+    let mut docs = Vec::new();
+    let mut total = 0;
+    for f in files {
+        if total >= limit {
+            break;
+        }
+        if let Ok(b) = std::fs::read(&f) {
+            total += b.len();
+            docs.push(b);
+        }
+    }
+    let cfg = Config::default();
+    let stages = Stages::new(&cfg);
+    let dec = scriptorium::decode::Decoder::new(&cfg.decode);
+    let norm = scriptorium::normalize::Normalizer::new(&cfg.normalize);
+    let st = scriptorium::structure::Structurer::new(&cfg.structure);
+    let seg = scriptorium::segment::Segmenter::new(&cfg.segment);
+    let texts: Vec<String> = docs
+        .iter()
+        .map(|d| String::from_utf8_lossy(d).into_owned())
+        .collect();
+    let needs_processed = matches!(stage, "script" | "language" | "dedup");
+    let processed: Vec<_> = if needs_processed {
+        docs.iter()
+            .map(|d| stages.process_bytes("x", "x", d))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let script = scriptorium::script::ScriptTagger::new(&cfg.script);
+    let lang = scriptorium::lang::LangTagger::new(&cfg.language);
+    let dedup = scriptorium::dedup::Dedup::new(&cfg.dedup);
+    let t = Instant::now();
+    let mut sink = 0usize;
+    match stage {
+        "decode" => {
+            for d in &docs {
+                sink += dec.decode(d, None).map_or(0, |x| x.text.len());
+            }
+        }
+        "normalize" => {
+            for t in &texts {
+                let r = scriptorium::mojibake::repair(t);
+                sink += norm.normalize(r.as_ref().map_or(t, |r| &r.text)).text.len();
+            }
+        }
+        "structure" => {
+            for t in &texts {
+                sink += st.blocks(t).len();
+            }
+        }
+        "segment" => {
+            let mut out = Vec::new();
+            for t in &texts {
+                for b in st.blocks(t) {
+                    out.clear();
+                    seg.sentences(t, b.range.clone(), &mut out);
+                    sink += out.len();
+                }
+            }
+        }
+        "script" => {
+            for p in &processed {
+                for s in &p.segments {
+                    sink += script.tag(&p.clean[s.text.clone()]).rtl_runs.len();
+                }
+            }
+        }
+        "language" => {
+            for p in &processed {
+                let mut segs = p.segments.clone();
+                lang.tag_document(&p.clean, &mut segs);
+                sink += segs.len();
+            }
+        }
+        "dedup" => {
+            for p in &processed {
+                sink += dedup.fingerprints(&p.clean, &p.segments).exact.len();
+            }
+        }
+        "document" => {
+            for d in &docs {
+                sink += stages.process_bytes("x", "x", d).segments.len();
+            }
+        }
+        other => {
+            eprintln!("unknown stage {other}");
+            std::process::exit(2);
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{stage}: {:.1} MB in {:.3} s = {:.1} MB/s ({sink})",
+        total as f64 / 1e6,
+        secs,
+        total as f64 / 1e6 / secs
+    );
+}
