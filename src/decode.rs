@@ -147,18 +147,13 @@ impl Decoder {
         }
         // NUL bytes are valid UTF-8 but no text file has them, unless it is UTF-16 or UTF-32.
         let has_nul = memchr::memchr(0, raw).is_some();
-        if has_nul && self.detect_utf16_utf32 {
-            if let Some(d) = sniff_wide(raw) {
-                return Ok(d);
-            }
-        }
-        if self.skip_binary {
-            if let Some(err) = binary_evidence(raw) {
-                return Err(err);
-            }
-        }
         if !has_nul {
             if let Ok(text) = std::str::from_utf8(raw) {
+                if self.skip_binary {
+                    if let Some(err) = binary_evidence(raw) {
+                        return Err(err);
+                    }
+                }
                 return Ok(Decoded {
                     text: Cow::Borrowed(text),
                     encoding: DocEncoding::Whatwg(UTF_8),
@@ -170,11 +165,17 @@ impl Decoder {
                     map: SpanMap::identity(raw.len(), 0),
                 });
             }
-            // UTF-16 of a script with no ASCII at all has no NUL byte.
-            if self.detect_utf16_utf32 {
-                if let Some(d) = sniff_wide(raw) {
-                    return Ok(d);
-                }
+        }
+        // UTF-16 of a script with no ASCII at all has no NUL byte, and its code units have many
+        // low bytes below 0x20: sniff before the control-byte test.
+        if self.detect_utf16_utf32 {
+            if let Some(d) = sniff_wide(raw) {
+                return Ok(d);
+            }
+        }
+        if self.skip_binary {
+            if let Some(err) = binary_evidence(raw) {
+                return Err(err);
             }
         }
         if let Some(conf) = mostly_utf8(raw) {
@@ -291,11 +292,12 @@ fn decode_utf16(enc: &'static Encoding, body: &[u8], skip: usize) -> Out {
     let mut raw_pos = 0usize;
     let n = text.chars().count();
     for (i, c) in text.chars().enumerate() {
-        let raw_len = if c as u32 >= 0x10000 {
+        // The last character takes what is left: an odd trailing byte, possibly after an
+        // unpaired surrogate, becomes one U+FFFD.
+        let raw_len = if i + 1 == n {
+            body.len().saturating_sub(raw_pos).max(1)
+        } else if c as u32 >= 0x10000 {
             4
-        } else if i + 1 == n && body.len() % 2 == 1 && c == '\u{FFFD}' && raw_pos + 1 == body.len()
-        {
-            1
         } else {
             2
         };
@@ -403,13 +405,30 @@ fn utf16_anchor(u: u16) -> bool {
 /// UTF-16 without a BOM: most code units plausible, no broken surrogates, and enough units that
 /// only UTF-16 produces (ASCII with a zero byte, CJK punctuation).
 fn sniff_utf16(raw: &[u8]) -> Option<(&'static Encoding, f32)> {
-    if raw.len() < 4 {
+    // Fewer than eight code units are too little evidence.
+    if raw.len() < 16 {
         return None;
     }
     let n = raw.len().min(SNIFF_BYTES) & !1;
     let sample = &raw[..n];
+    // Zero bytes of UTF-16 text (high bytes of ASCII) sit on one parity only.
+    let zeros_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let zeros_odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
     let mut best: Option<(&'static Encoding, f32)> = None;
     for (enc, le) in [(UTF_16LE, true), (UTF_16BE, false)] {
+        let (high_zeros, low_zeros) = if le {
+            (zeros_odd, zeros_even)
+        } else {
+            (zeros_even, zeros_odd)
+        };
+        if low_zeros > high_zeros {
+            continue;
+        }
         let units = sample.chunks_exact(2).map(|p| {
             if le {
                 u16::from_le_bytes([p[0], p[1]])
@@ -460,7 +479,7 @@ fn sniff_utf16(raw: &[u8]) -> Option<(&'static Encoding, f32)> {
 
 /// UTF-32 without a BOM: every unit a plausible scalar value.
 fn sniff_utf32(raw: &[u8]) -> Option<(Utf32, f32)> {
-    if raw.len() < 8 || raw.len() % 4 != 0 {
+    if raw.len() < 16 || raw.len() % 4 != 0 {
         return None;
     }
     let n = raw.len().min(SNIFF_BYTES) & !3;

@@ -271,11 +271,13 @@ impl Normalizer {
             let mut unit_start = 0usize;
             let mut single = true;
             for (i, c) in chunk.char_indices() {
-                if i > unit_start && stable(c) {
+                if i == 0 {
+                    single = stable(c);
+                } else if stable(c) {
                     flush(&chunk[unit_start..i], single, &mut out, &mut b);
                     unit_start = i;
                     single = true;
-                } else if i > unit_start {
+                } else {
                     single = false;
                 }
             }
