@@ -186,7 +186,16 @@ impl Decoder {
         }
         let mut det = chardetng::EncodingDetector::new();
         det.feed(raw, true);
-        let (enc, sure) = det.guess_assess(None, false);
+        let (mut enc, sure) = det.guess_assess(None, false);
+        // KOI8-U differs from KOI8-R in eight byte values only (Ukrainian letters); without them
+        // the text is KOI8-R, the name Russian text is known by.
+        if enc == encoding_rs::KOI8_U
+            && !raw
+                .iter()
+                .any(|b| matches!(b, 0xA4 | 0xA6 | 0xA7 | 0xAD | 0xB4 | 0xB6 | 0xB7 | 0xBD))
+        {
+            enc = encoding_rs::KOI8_R;
+        }
         let mut d = decode_with(enc, raw, 0);
         d.evidence = Evidence::Detector;
         let base = if sure { 0.9 } else { 0.5 };

@@ -266,6 +266,11 @@ impl Segmenter {
             return true;
         }
         // A single period: look at the word before it.
+        let so_far = text[start..term_at].trim();
+        if is_enumerator(so_far) {
+            // "7. The Convention…", "II. History", "a. first": an enumerator, not a sentence.
+            return false;
+        }
         let word = last_word(&text[start..term_at]);
         if word.is_empty() {
             return true;
@@ -324,6 +329,18 @@ impl Segmenter {
     }
 }
 
+/// An arabic number, a roman numeral or a single letter: what enumerates list items and sections.
+fn is_enumerator(s: &str) -> bool {
+    let n = s.chars().count();
+    if n == 0 || n > 6 {
+        return false;
+    }
+    s.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || s.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C'))
+        || s.chars().all(|c| matches!(c, 'i' | 'v' | 'x'))
+        || (n == 1 && s.chars().all(char::is_alphabetic))
+}
+
 /// The last whitespace-separated word of `s`, without opening punctuation.
 fn last_word(s: &str) -> &str {
     let w = s.rsplit(char::is_whitespace).next().unwrap_or("");
@@ -368,6 +385,18 @@ mod tests {
         assert_eq!(
             split("Wait... what? No... Later."),
             vec!["Wait... what?", "No...", "Later."]
+        );
+    }
+
+    #[test]
+    fn enumerators_stay_with_their_item() {
+        assert_eq!(
+            split("7. The Convention applies. II. History of it. 3.2. Scope"),
+            vec![
+                "7. The Convention applies.",
+                "II. History of it.",
+                "3.2. Scope"
+            ]
         );
     }
 
