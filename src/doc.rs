@@ -283,30 +283,53 @@ pub fn render_into(src: &str, range: Range<usize>, elide: &[Range<usize>], out: 
     let start_len = out.len();
     let mut pending_space = false;
     let mut pos = range.start;
-    let push = |piece: &str, out: &mut String, pending_space: &mut bool| {
-        for (i, c) in piece.char_indices() {
-            if c.is_whitespace() {
-                *pending_space = true;
-                continue;
-            }
-            if *pending_space && out.len() > start_len {
-                out.push(' ');
-            }
-            *pending_space = false;
-            let _ = i;
-            out.push(c);
-        }
-    };
     for e in elide {
         let (s, t) = (e.start.max(pos), e.end.min(range.end));
         if s >= t {
             continue;
         }
-        push(&src[pos..s], out, &mut pending_space);
+        push_folded(&src[pos..s], out, &mut pending_space, start_len);
         pos = t;
     }
     if pos < range.end {
-        push(&src[pos..range.end], out, &mut pending_space);
+        push_folded(&src[pos..range.end], out, &mut pending_space, start_len);
+    }
+}
+
+/// Appends `piece` with whitespace runs folded to one space (none at the start of the output),
+/// copying runs of other characters in one go.
+fn push_folded(piece: &str, out: &mut String, pending_space: &mut bool, start_len: usize) {
+    let b = piece.as_bytes();
+    let ws_at = |i: usize| -> Option<usize> {
+        // The length of the whitespace character at `i`, if it is one.
+        let x = b[i];
+        if x < 0x80 {
+            return x.is_ascii_whitespace().then_some(1);
+        }
+        let c = piece[i..].chars().next()?;
+        c.is_whitespace().then(|| c.len_utf8())
+    };
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(n) = ws_at(i) {
+            *pending_space = true;
+            i += n;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && ws_at(j).is_none() {
+            j += if b[j] < 0x80 {
+                1
+            } else {
+                piece[j..].chars().next().map_or(1, char::len_utf8)
+            };
+        }
+        if *pending_space && out.len() > start_len {
+            out.push(' ');
+        }
+        *pending_space = false;
+        out.push_str(&piece[i..j]);
+        i = j;
     }
 }
 
