@@ -26,6 +26,9 @@ from pathlib import Path
 from sources import HERE, LOCALE_TO_LANG, debian_root
 
 SEED = 7
+# catalogs (by .mo domain) held out of training to form sentences_l10n.jsonl
+HELD_OUT_DOMAINS = {"vlc", "pidgin"}
+L10N_MIN, L10N_MAX, L10N_PER_LANG = 25, 300, 150
 MAX_BYTES = 60_000
 MIN_CHARS = 12
 # scripts written without spaces between words: count characters, not words
@@ -95,6 +98,12 @@ LATIN_LANGS = {
 }
 
 
+def sentence_like(s: str, lang: str) -> bool:
+    if lang in NO_SPACE:
+        return len(s) >= 12
+    return len(s.split()) >= 4
+
+
 def locale_lang(loc: str) -> str | None:
     if "@" in loc:  # sr@latin, uz@cyrillic, be@latin, ca@valencia ...
         return None
@@ -104,27 +113,47 @@ def locale_lang(loc: str) -> str | None:
 
 def main() -> None:
     root = debian_root()
-    eval_sents = set()
+    eval_by_lang: dict[str, set[str]] = {}
     ev = HERE / "sentences.jsonl"
     if ev.exists():
-        eval_sents = {json.loads(l)["text"] for l in ev.open(encoding="utf-8")}
+        for line in ev.open(encoding="utf-8"):
+            r = json.loads(line)
+            eval_by_lang.setdefault(r["lang"], set()).add(r["text"])
 
     per_lang: dict[str, set[str]] = {}
+    held: dict[str, set[str]] = {}
     mos = sorted(root.glob("usr/share/**/LC_MESSAGES/*.mo"))
     for mo in mos:
         loc = mo.parent.parent.name
         lang = locale_lang(loc)
+        bucket = held if mo.stem in HELD_OUT_DOMAINS else per_lang
         pairs = read_mo(mo)
         for mid, mstr in pairs:
             # English from msgids (every catalog), target language from msgstrs
             e = clean(mid)
             if good(e, "eng"):
-                per_lang.setdefault("eng", set()).add(e)
+                bucket.setdefault("eng", set()).add(e)
             if lang is None or not mstr or mstr == mid:
                 continue
             t = clean(mstr)
             if t != e and good(t, lang):
-                per_lang.setdefault(lang, set()).add(t)
+                bucket.setdefault(lang, set()).add(t)
+
+    # second evaluation set: strings of the held-out catalogs, never in training
+    rng_eval = random.Random(SEED + 1)
+    with open(HERE / "sentences_l10n.jsonl", "w", encoding="utf-8") as f:
+        for lang in sorted(held):
+            cands = sorted(t for t in held[lang]
+                           if L10N_MIN <= len(t) <= L10N_MAX and sentence_like(t, lang))
+            rng_eval.shuffle(cands)
+            chosen = sorted(cands[:L10N_PER_LANG])
+            if len(chosen) < 20:
+                continue
+            for t in chosen:
+                f.write(json.dumps({"lang": lang, "text": t}, ensure_ascii=False) + "\n")
+    for lang, ts in held.items():  # never train on anything of the held-out catalogs
+        if lang in per_lang:
+            per_lang[lang] -= ts
 
     outdir = HERE / "train"
     outdir.mkdir(exist_ok=True)
@@ -132,9 +161,16 @@ def main() -> None:
     summary = {}
     for lang in sorted(per_lang):
         lines = sorted(per_lang[lang])
-        lines = [l for l in lines
-                 if l not in eval_sents and not any(l in s or s in l for s in eval_sents
-                                                    if len(l) > 40 and len(s) > 40)]
+        # drop exact matches, and training lines inside / containing an evaluation
+        # sentence of the same language (UDHR set)
+        ev_lang = eval_by_lang.get(lang, set())
+        joined_eval = "\n".join(ev_lang)
+        lines = [l for l in lines if l not in ev_lang
+                 and not (len(l) > 40 and l in joined_eval)]
+        joined_train = "\n".join(lines)
+        bad = {s for s in ev_lang if len(s) > 40 and s in joined_train}
+        if bad:
+            lines = [l for l in lines if not any(s in l for s in bad)]
         rng.shuffle(lines)
         keep, size = [], 0
         for l in lines:
