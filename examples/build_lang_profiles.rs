@@ -22,8 +22,8 @@ const ALPHA: f64 = 0.5;
 fn bits_for(script: &str, langs: usize) -> u8 {
     match (script, langs) {
         (_, 0 | 1) => 0,
-        ("Latn", _) => 15,
-        _ => 14,
+        ("Latn", _) => 14,
+        _ => 13,
     }
 }
 

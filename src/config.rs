@@ -171,7 +171,7 @@ pub struct LanguageConfig {
     /// `short_segment_letters` (default 10): a segment with fewer letters than this never keeps
     /// a label of its own against its context, and without a context it is `und`.
     pub short_segment_letters: usize,
-    /// `switch_margin` (default 6.0, in nats): how much better its own best language must fit
+    /// `switch_margin` (default 10.0, in nats): how much better its own best language must fit
     /// a segment than the language of its context for the segment to keep its own label.
     pub switch_margin: f32,
     /// `context_letters` (default 20): the least number of letters (of the segment's script) the
@@ -539,7 +539,7 @@ impl Config {
                 deny: s.get_checked("deny", Vec::new(), valid_lang_code),
                 min_confidence: s.get_checked("min_confidence", 0.5f32, in_range(0.0, 1.0)),
                 short_segment_letters: s.get("short_segment_letters", 10usize),
-                switch_margin: s.get_checked("switch_margin", 6.0f32, in_range(0.0, 1000.0)),
+                switch_margin: s.get_checked("switch_margin", 10.0f32, in_range(0.0, 1000.0)),
                 context_letters: s.get("context_letters", 20usize),
             };
             s.finish();

@@ -35,10 +35,13 @@ pub fn bucket(h: u32, bits: u32) -> usize {
 
 #[inline]
 fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else {
-        c.is_alphabetic() || is_combining_mark(c)
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphabetic(),
+        // Latin-1 and Latin Extended-A/B: letters but for × and ÷ (and a few signs below).
+        0xC0..=0x24F => !matches!(c, '\u{D7}' | '\u{F7}'),
+        // Cyrillic letters.
+        0x400..=0x481 | 0x48A..=0x52F => true,
+        _ => c.is_alphabetic() || is_combining_mark(c),
     }
 }
 
@@ -58,8 +61,11 @@ fn lower(c: char) -> char {
 /// scored under it; Han and kana need no scoring, their segments are settled by script.
 #[inline]
 pub fn letter_script(c: char) -> Option<&'static str> {
-    if c.is_ascii_alphabetic() {
-        return Some("Latn");
+    match c as u32 {
+        0..=0x7F => return c.is_ascii_alphabetic().then_some("Latn"),
+        0xC0..=0x24F if !matches!(c, '\u{D7}' | '\u{F7}') => return Some("Latn"),
+        0x400..=0x481 | 0x48A..=0x52F => return Some("Cyrl"),
+        _ => {}
     }
     match c.script() {
         Script::Common | Script::Inherited | Script::Unknown => None,
@@ -69,7 +75,7 @@ pub fn letter_script(c: char) -> Option<&'static str> {
 
 /// Calls `f(hash)` for every n-gram of the words of `text` written in `script`; returns the
 /// number of letters in those words.
-#[inline]
+#[inline(always)]
 pub fn for_each_ngram(text: &str, script: &str, mut f: impl FnMut(u32)) -> usize {
     let mut letters = 0usize;
     // Hashes of the n-grams ending at the previous character, of lengths 1..MAX_ORDER-1.
@@ -120,7 +126,7 @@ pub fn for_each_ngram(text: &str, script: &str, mut f: impl FnMut(u32)) -> usize
 /// Extends the n-grams ending at the previous character by `c` and emits them. `prev[k]` is the
 /// hash of the (k+1)-gram ending at the previous character; `len` characters are in the word so
 /// far (the leading pad included).
-#[inline]
+#[inline(always)]
 fn push(prev: &mut [u32; MAX_ORDER], len: &mut usize, c: u32, f: &mut impl FnMut(u32)) {
     let n = (*len + 1).min(MAX_ORDER);
     let mut next = [0u32; MAX_ORDER];

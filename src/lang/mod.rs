@@ -302,7 +302,7 @@ impl LangTagger {
         match context {
             Some((c, mc)) => {
                 let d = v[c].saturating_sub(v[o]) as f32 / UNITS_PER_NAT;
-                if o != c && letters >= self.short_letters && d >= self.switch_nats {
+                if o != c && own_ok && d >= self.switch_nats {
                     Label {
                         lang: group.langs[o],
                         confidence: own_conf,

@@ -110,7 +110,38 @@ impl Model {
     }
 }
 
+/// N-grams gathered before their rows are added (at most 256, so that 16-bit totals of
+/// byte costs cannot overflow).
+const CHUNK: usize = 256;
+/// How many rows ahead a row is prefetched.
+const AHEAD: usize = 8;
+
 impl Group {
+    /// Adds the rows at `offsets` to `acc`, through 16-bit totals.
+    fn add_rows(&self, offsets: &[u32], small: &mut [u16; 256], acc: &mut [u32]) {
+        let stride = self.stride;
+        let table = self.table;
+        if stride > small.len() {
+            for &o in offsets {
+                let row = &table[o as usize..o as usize + stride];
+                acc.iter_mut().zip(row).for_each(|(a, &w)| *a += w as u32);
+            }
+            return;
+        }
+        let small = &mut small[..stride];
+        small.fill(0);
+        for (i, &o) in offsets.iter().enumerate() {
+            if let Some(&next) = offsets.get(i + AHEAD) {
+                prefetch(&table[next as usize..]);
+            }
+            let row = &table[o as usize..o as usize + stride];
+            small.iter_mut().zip(row).for_each(|(a, &w)| *a += w as u16);
+        }
+        acc.iter_mut()
+            .zip(small.iter())
+            .for_each(|(a, &s)| *a += s as u32);
+    }
+
     /// Whether this group's languages can be told apart by scoring.
     pub fn has_table(&self) -> bool {
         self.bits > 0 && self.langs.len() > 1
@@ -125,38 +156,36 @@ impl Group {
         }
         let stride = self.stride;
         let bits = self.bits;
-        let table = self.table;
-        // Totals in 16 bits, flushed before they can overflow (255 * 256 < 65536).
+        // Rows are gathered in chunks: first the row offsets of a chunk of n-grams (hashing,
+        // no memory traffic), then the additions, each row fetched ahead of its use — the
+        // table does not fit in the core's cache, and independent loads overlap their misses.
+        let mut rows = [0u32; CHUNK];
+        let mut n = 0usize;
         let mut small = [0u16; 256];
-        let small = &mut small[..stride.min(256)];
-        let wide = stride > 256;
-        let mut pending = 0u32;
         let letters = for_each_ngram(text, self.script, |h| {
-            let b = bucket(h, bits);
-            let row = &table[b * stride..(b + 1) * stride];
-            if wide {
-                for (a, &w) in acc.iter_mut().zip(row) {
-                    *a += w as u32;
-                }
-                return;
-            }
-            for (a, &w) in small.iter_mut().zip(row) {
-                *a += w as u16;
-            }
-            pending += 1;
-            if pending == 256 {
-                for (a, s) in acc.iter_mut().zip(small.iter_mut()) {
-                    *a += *s as u32;
-                    *s = 0;
-                }
-                pending = 0;
+            rows[n] = (bucket(h, bits) * stride) as u32;
+            n += 1;
+            if n == CHUNK {
+                self.add_rows(&rows, &mut small, acc);
+                n = 0;
             }
         });
-        for (a, s) in acc.iter_mut().zip(small.iter()) {
-            *a += *s as u32;
-        }
+        self.add_rows(&rows[..n], &mut small, acc);
         letters
     }
+}
+
+/// Asks the CPU to bring the start of `data` into the cache.
+#[inline(always)]
+fn prefetch(data: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it never faults, and the pointer comes from a valid
+    // slice anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(data.as_ptr() as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
 }
 
 /// The best and second-best language of a vector of totals among the allowed ones: (index of
