@@ -161,13 +161,22 @@ pub struct ScriptConfig {
 
 #[derive(Debug, Clone)]
 pub struct LanguageConfig {
-    /// ISO 639-3 codes; empty means all.
+    /// `allow`: ISO 639-3 codes the labels are chosen from; empty means all.
     pub allow: Vec<String>,
+    /// `deny`: ISO 639-3 codes never given as labels (ignored when `allow` is set).
     pub deny: Vec<String>,
-    /// Below this confidence a segment's own label is not trusted.
+    /// `min_confidence` (default 0.5): below this confidence a segment's own label is not
+    /// trusted, and a context below it is no context.
     pub min_confidence: f32,
-    /// Segments shorter than this (in letters) take their context's language when it agrees.
+    /// `short_segment_letters` (default 10): a segment with fewer letters than this never keeps
+    /// a label of its own against its context, and without a context it is `und`.
     pub short_segment_letters: usize,
+    /// `switch_margin` (default 10.0, in nats): how much better its own best language must fit
+    /// a segment than the language of its context for the segment to keep its own label.
+    pub switch_margin: f32,
+    /// `context_letters` (default 20): the least number of letters (of the segment's script) the
+    /// rest of a paragraph must have to serve as context; otherwise the document serves.
+    pub context_letters: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -529,7 +538,9 @@ impl Config {
                 allow: s.get_checked("allow", Vec::new(), valid_lang_code),
                 deny: s.get_checked("deny", Vec::new(), valid_lang_code),
                 min_confidence: s.get_checked("min_confidence", 0.5f32, in_range(0.0, 1.0)),
-                short_segment_letters: s.get("short_segment_letters", 40usize),
+                short_segment_letters: s.get("short_segment_letters", 10usize),
+                switch_margin: s.get_checked("switch_margin", 10.0f32, in_range(0.0, 1000.0)),
+                context_letters: s.get("context_letters", 20usize),
             };
             s.finish();
             c

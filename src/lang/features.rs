@@ -1,0 +1,175 @@
+//! The features of the language scorer: hashed character n-grams of words, one script at a time.
+//!
+//! Shared by the scorer and by the program that builds its profiles
+//! (`examples/build_lang_profiles.rs`), so that both see exactly the same features.
+//!
+//! A *word* is a maximal run of letters (alphabetic characters and combining marks), lowercased
+//! character by character. A word belongs to the script of its first letter that is not a mark;
+//! only the words of one script are scored at a time, so a quoted word in another script (a
+//! Russian name in an English sentence) changes nothing. Each word is padded with a space on
+//! both sides and yields its n-grams of 1 to [`MAX_ORDER`] characters (the single pad spaces
+//! aside), each hashed to 32 bits.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_script::{Script, UnicodeScript};
+
+/// Longest n-gram, in characters.
+pub const MAX_ORDER: usize = 4;
+
+const FNV_PRIME: u32 = 0x0100_0193;
+const FNV_SEED: u32 = 0x811c_9dc5;
+
+#[inline]
+fn step(h: u32, c: u32) -> u32 {
+    (h ^ c).wrapping_mul(FNV_PRIME)
+}
+
+/// Mixes a 32-bit n-gram hash down to a bucket of a table of `1 << bits` rows.
+#[inline]
+pub fn bucket(h: u32, bits: u32) -> usize {
+    let h = h ^ (h >> 16);
+    let h = h.wrapping_mul(0x7feb_352d);
+    let h = h ^ (h >> 15);
+    (h & ((1u32 << bits) - 1)) as usize
+}
+
+#[inline]
+fn is_letter(c: char) -> bool {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphabetic(),
+        // Latin-1 and Latin Extended-A/B: letters but for × and ÷ (and a few signs below).
+        0xC0..=0x24F => !matches!(c, '\u{D7}' | '\u{F7}'),
+        // Cyrillic letters.
+        0x400..=0x481 | 0x48A..=0x52F => true,
+        _ => c.is_alphabetic() || is_combining_mark(c),
+    }
+}
+
+#[inline]
+fn lower(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut it = c.to_lowercase();
+    match (it.next(), it.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// The ISO 15924 code of a letter's script (`None` for marks and common characters). Words are
+/// scored under it; Han and kana need no scoring, their segments are settled by script.
+#[inline]
+pub fn letter_script(c: char) -> Option<&'static str> {
+    match c as u32 {
+        0..=0x7F => return c.is_ascii_alphabetic().then_some("Latn"),
+        0xC0..=0x24F if !matches!(c, '\u{D7}' | '\u{F7}') => return Some("Latn"),
+        0x400..=0x481 | 0x48A..=0x52F => return Some("Cyrl"),
+        _ => {}
+    }
+    match c.script() {
+        Script::Common | Script::Inherited | Script::Unknown => None,
+        s => Some(s.short_name()),
+    }
+}
+
+/// Calls `f(hash)` for every n-gram of the words of `text` written in `script`; returns the
+/// number of letters in those words.
+#[inline(always)]
+pub fn for_each_ngram(text: &str, script: &str, mut f: impl FnMut(u32)) -> usize {
+    let mut letters = 0usize;
+    // Hashes of the n-grams ending at the previous character, of lengths 1..MAX_ORDER-1.
+    let mut prev = [0u32; MAX_ORDER];
+    let mut in_word = false;
+    let mut keep = false;
+    let mut word_len = 0usize;
+    let space = ' ' as u32;
+    let mut chars = text.chars().peekable();
+    loop {
+        let c = chars.next();
+        let letter = c.is_some_and(is_letter);
+        if letter {
+            let c = c.unwrap_or(' ');
+            if !in_word {
+                in_word = true;
+                keep = match letter_script(c) {
+                    Some(s) => s == script,
+                    // A word starting with a mark: the script of the next letter decides.
+                    None => chars
+                        .peek()
+                        .and_then(|&n| letter_script(n))
+                        .is_some_and(|s| s == script),
+                };
+                if keep {
+                    prev = [0; MAX_ORDER];
+                    prev[0] = step(FNV_SEED, space);
+                    word_len = 1;
+                }
+            }
+            if keep {
+                letters += 1;
+                push(&mut prev, &mut word_len, lower(c) as u32, &mut f);
+            }
+        } else {
+            if in_word && keep {
+                push(&mut prev, &mut word_len, space, &mut f);
+            }
+            in_word = false;
+            if c.is_none() {
+                break;
+            }
+        }
+    }
+    letters
+}
+
+/// Extends the n-grams ending at the previous character by `c` and emits them. `prev[k]` is the
+/// hash of the (k+1)-gram ending at the previous character; `len` characters are in the word so
+/// far (the leading pad included).
+#[inline(always)]
+fn push(prev: &mut [u32; MAX_ORDER], len: &mut usize, c: u32, f: &mut impl FnMut(u32)) {
+    let n = (*len + 1).min(MAX_ORDER);
+    let mut next = [0u32; MAX_ORDER];
+    next[0] = step(FNV_SEED, c);
+    for k in 1..n {
+        next[k] = step(prev[k - 1], c);
+    }
+    // The lone pad space is not a feature; everything else is.
+    if c != ' ' as u32 {
+        f(next[0]);
+    }
+    for &h in &next[1..n] {
+        f(h);
+    }
+    *prev = next;
+    *len += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ngrams(text: &str, script: &str) -> (usize, usize) {
+        let mut n = 0;
+        let letters = for_each_ngram(text, script, |_| n += 1);
+        (letters, n)
+    }
+
+    #[test]
+    fn counts_ngrams_of_one_script() {
+        // " ab ": a, b, " a", "ab", "b ", " ab", "ab ", " ab " = 8
+        assert_eq!(ngrams("ab", "Latn"), (2, 8));
+        assert_eq!(ngrams("ab, 12 Мир", "Latn"), (2, 8));
+        assert_eq!(ngrams("ab, 12 Мир", "Cyrl"), (3, ngrams("мир", "Cyrl").1));
+        assert_eq!(ngrams("12 ...", "Latn"), (0, 0));
+    }
+
+    #[test]
+    fn case_does_not_matter() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for_each_ngram("Hello WORLD", "Latn", |h| a.push(h));
+        for_each_ngram("hello world", "Latn", |h| b.push(h));
+        assert_eq!(a, b);
+    }
+}

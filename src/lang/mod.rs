@@ -1,0 +1,485 @@
+//! Language of each segment (ISO 639-3), with its confidence and where the label came from.
+//!
+//! Three steps, one pass over the text:
+//!
+//! 1. **Script.** A segment whose script is written in one language only (Hangul, Greek,
+//!    Georgian, Armenian, Thai, Japanese kana, …: [`SCRIPT_LANGUAGES`]) is settled without
+//!    scoring. `Zyyy` (no letters) is `und`.
+//! 2. **Scoring.** Otherwise the words of the segment's script are scored against every language
+//!    of that script at once ([`model`]: hashed character n-grams, naive Bayes profiles built
+//!    from real translated text). Words of other scripts — a quoted Russian name in an English
+//!    sentence — are not scored.
+//! 3. **Context.** The totals of a paragraph are the sums of its segments' totals, and so are
+//!    the document's, per script: no text is scored twice. A segment keeps its own best language
+//!    only when it beats the language of its context (the other segments of its paragraph, or
+//!    else of its document, in the same script) by `[language] switch_margin` nats and has at
+//!    least `short_segment_letters` letters; otherwise it takes the context's language
+//!    (`lang_source = "context"` unless it agreed on its own). Segments flagged `garbled` do not
+//!    count towards any context. Without a reliable context, an unsure segment is `und`.
+
+pub mod features;
+pub mod model;
+
+use crate::config::LanguageConfig;
+use crate::doc::{Flags, LangSource, Segment};
+use model::{best, Model, UNITS_PER_NAT};
+
+/// Scripts used by one language only, as far as the profiles go: settled without scoring.
+pub const SCRIPT_LANGUAGES: &[(&str, &str)] = &[
+    ("Armn", "hye"),
+    ("Beng", "ben"),
+    ("Ethi", "amh"),
+    ("Geor", "kat"),
+    ("Grek", "ell"),
+    ("Gujr", "guj"),
+    ("Guru", "pan"),
+    ("Hang", "kor"),
+    ("Hani", "cmn"),
+    ("Jpan", "jpn"),
+    ("Khmr", "khm"),
+    ("Knda", "kan"),
+    ("Kore", "kor"),
+    ("Laoo", "lao"),
+    ("Mlym", "mal"),
+    ("Mymr", "mya"),
+    ("Orya", "ori"),
+    ("Sinh", "sin"),
+    ("Taml", "tam"),
+    ("Telu", "tel"),
+    ("Thai", "tha"),
+];
+
+/// A confidence in 0..1 from a margin in nats between the best and the second language.
+/// Naive Bayes counts overlapping n-grams as independent evidence, so margins run large; the
+/// scale brings them back to something like a probability of being right.
+fn confidence(margin_nats: f32) -> f32 {
+    if margin_nats.is_infinite() {
+        return 1.0;
+    }
+    1.0 - (-margin_nats / CONFIDENCE_SCALE).exp()
+}
+
+const CONFIDENCE_SCALE: f32 = 4.0;
+
+/// The language stage, built once from the config.
+pub struct LangTagger {
+    model: Model,
+    /// Per group of the model, per slot of its rows: whether the language is allowed.
+    allowed: Vec<Vec<bool>>,
+    allow: Vec<String>,
+    deny: Vec<String>,
+    min_confidence: f32,
+    short_letters: usize,
+    switch_nats: f32,
+    context_letters: usize,
+}
+
+/// A language label.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Label {
+    pub lang: &'static str,
+    pub confidence: f32,
+    pub source: LangSource,
+}
+
+const UND: Label = Label {
+    lang: "und",
+    confidence: 0.0,
+    source: LangSource::Segment,
+};
+
+/// What a segment's own text says.
+#[derive(Clone, Copy)]
+enum Own {
+    /// Not tagged (dropped) or no letters to go by.
+    Nothing,
+    /// Settled by its script.
+    Settled(&'static str),
+    /// Scored in group `g`; its totals are at `off` in the arena.
+    Scored {
+        g: usize,
+        off: usize,
+        letters: usize,
+    },
+}
+
+impl LangTagger {
+    pub fn new(cfg: &LanguageConfig) -> LangTagger {
+        // The embedded profiles are checked by a unit test; a corrupt file would be a build bug.
+        let model = Model::embedded().unwrap_or(Model { groups: Vec::new() });
+        let mut t = LangTagger {
+            allowed: Vec::new(),
+            allow: cfg.allow.clone(),
+            deny: cfg.deny.clone(),
+            min_confidence: cfg.min_confidence,
+            short_letters: cfg.short_segment_letters,
+            switch_nats: cfg.switch_margin,
+            context_letters: cfg.context_letters,
+            model,
+        };
+        t.allowed = t
+            .model
+            .groups
+            .iter()
+            .map(|g| {
+                let mut a: Vec<bool> = g.langs.iter().map(|l| t.is_allowed(l)).collect();
+                a.resize(g.stride, false);
+                a
+            })
+            .collect();
+        t
+    }
+
+    fn is_allowed(&self, lang: &str) -> bool {
+        if !self.allow.is_empty() {
+            return self.allow.iter().any(|a| a == lang);
+        }
+        !self.deny.iter().any(|d| d == lang)
+    }
+
+    /// The language of `text` alone, written mostly in `script`, without any context.
+    pub fn detect(&self, text: &str, script: &'static str) -> Label {
+        let mut segs = [crate::doc::Segment::new(
+            0..text.len(),
+            0..text.len(),
+            0,
+            crate::doc::SegKind::Sentence,
+        )];
+        segs[0].script = script;
+        self.tag_document(text, &mut segs);
+        Label {
+            lang: segs[0].lang,
+            confidence: segs[0].lang_confidence,
+            source: segs[0].lang_source,
+        }
+    }
+
+    fn own(&self, script: &'static str, text: &str, arena: &mut Vec<u32>) -> Own {
+        if script == "Zyyy" {
+            return Own::Nothing;
+        }
+        if let Some((g, group)) = self
+            .model
+            .groups
+            .iter()
+            .enumerate()
+            .find(|(_, gr)| gr.script == script && gr.has_table())
+        {
+            let off = arena.len();
+            arena.resize(off + group.stride, 0);
+            let letters = group.score(text, &mut arena[off..]);
+            if letters == 0 {
+                arena.truncate(off);
+                return Own::Nothing;
+            }
+            return Own::Scored { g, off, letters };
+        }
+        let single = SCRIPT_LANGUAGES
+            .iter()
+            .find(|(s, _)| *s == script)
+            .map(|(_, l)| *l)
+            .or_else(|| {
+                self.model
+                    .groups
+                    .iter()
+                    .find(|gr| gr.script == script && gr.langs.len() == 1)
+                    .map(|gr| gr.langs[0])
+            });
+        match single {
+            Some(l) if self.is_allowed(l) => Own::Settled(l),
+            _ => Own::Nothing,
+        }
+    }
+
+    /// Labels the segments of one document. `clean` is the document's output text; segments of a
+    /// block are contiguous in it; `script` of each segment must be set. Dropped segments are
+    /// left alone.
+    pub fn tag_document(&self, clean: &str, segs: &mut [Segment]) {
+        let ng = self.model.groups.len();
+        let mut arena: Vec<u32> = Vec::new();
+        let own: Vec<Own> = segs
+            .iter()
+            .map(|s| {
+                if s.dropped.is_some() {
+                    Own::Nothing
+                } else {
+                    self.own(s.script, &clean[s.text.clone()], &mut arena)
+                }
+            })
+            .collect();
+        let counts = |s: &Segment| !s.flags.contains(Flags::GARBLED);
+        // Document totals per group (letters, totals).
+        let mut doc: Vec<(usize, Vec<u32>)> = (0..ng)
+            .map(|g| (0, vec![0u32; self.model.groups[g].stride]))
+            .collect();
+        for (s, o) in segs.iter().zip(&own) {
+            if let Own::Scored { g, off, letters } = *o {
+                if counts(s) {
+                    let (n, v) = &mut doc[g];
+                    *n += letters;
+                    let len = v.len();
+                    add(v, &arena[off..off + len]);
+                }
+            }
+        }
+        let mut para: Vec<(usize, Vec<u32>)> =
+            doc.iter().map(|(_, v)| (0, vec![0u32; v.len()])).collect();
+        let mut ctx: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while i < segs.len() {
+            let block = segs[i].block;
+            let mut j = i;
+            while j < segs.len() && segs[j].block == block {
+                j += 1;
+            }
+            for (n, v) in para.iter_mut() {
+                *n = 0;
+                v.iter_mut().for_each(|x| *x = 0);
+            }
+            for k in i..j {
+                if let Own::Scored { g, off, letters } = own[k] {
+                    if counts(&segs[k]) {
+                        let (n, v) = &mut para[g];
+                        *n += letters;
+                        let len = v.len();
+                        add(v, &arena[off..off + len]);
+                    }
+                }
+            }
+            for k in i..j {
+                let label = match own[k] {
+                    Own::Nothing if segs[k].dropped.is_some() => continue,
+                    Own::Nothing => UND,
+                    Own::Settled(l) => Label {
+                        lang: l,
+                        confidence: 1.0,
+                        source: LangSource::Segment,
+                    },
+                    Own::Scored { g, off, letters } => {
+                        let stride = self.model.groups[g].stride;
+                        let v = &arena[off..off + stride];
+                        let mine = counts(&segs[k]);
+                        // The context: the rest of the paragraph, or else of the document.
+                        let (pn, pv) = &para[g];
+                        let (dn, dv) = &doc[g];
+                        let others = |n: usize| if mine { n - letters } else { n };
+                        ctx.clear();
+                        if others(*pn) >= self.context_letters {
+                            ctx.extend_from_slice(pv);
+                        } else if others(*dn) >= self.context_letters {
+                            ctx.extend_from_slice(dv);
+                        }
+                        if mine && !ctx.is_empty() {
+                            ctx.iter_mut().zip(v).for_each(|(c, x)| *c -= x);
+                        }
+                        self.decide(g, v, letters, &ctx)
+                    }
+                };
+                let s = &mut segs[k];
+                s.lang = label.lang;
+                s.lang_confidence = label.confidence;
+                s.lang_source = label.source;
+            }
+            i = j;
+        }
+    }
+
+    /// A scored segment's label from its totals `v` and its context's totals `ctx` (empty when
+    /// it has none).
+    fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: &[u32]) -> Label {
+        let group = &self.model.groups[g];
+        let allowed = &self.allowed[g];
+        let Some((o, m)) = best(v, allowed) else {
+            return UND;
+        };
+        let own_conf = confidence(m);
+        let own_ok = letters >= self.short_letters && own_conf >= self.min_confidence;
+        let context = if ctx.is_empty() {
+            None
+        } else {
+            best(ctx, allowed).filter(|&(_, mc)| confidence(mc) >= self.min_confidence)
+        };
+        match context {
+            Some((c, mc)) => {
+                let d = v[c].saturating_sub(v[o]) as f32 / UNITS_PER_NAT;
+                if o != c && own_ok && d >= self.switch_nats {
+                    Label {
+                        lang: group.langs[o],
+                        confidence: own_conf,
+                        source: LangSource::Segment,
+                    }
+                } else if o == c && own_ok {
+                    Label {
+                        lang: group.langs[c],
+                        confidence: own_conf,
+                        source: LangSource::Segment,
+                    }
+                } else {
+                    Label {
+                        lang: group.langs[c],
+                        confidence: confidence(mc),
+                        source: LangSource::Context,
+                    }
+                }
+            }
+            None if own_ok => Label {
+                lang: group.langs[o],
+                confidence: own_conf,
+                source: LangSource::Segment,
+            },
+            None => UND,
+        }
+    }
+}
+
+fn add(acc: &mut [u32], v: &[u32]) {
+    acc.iter_mut().zip(v).for_each(|(a, x)| *a += x);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::doc::SegKind;
+
+    fn tagger() -> LangTagger {
+        LangTagger::new(&Config::default().language)
+    }
+
+    /// One paragraph per inner slice; returns (lang, source) per segment.
+    fn tag(t: &LangTagger, paras: &[&[&str]]) -> Vec<(&'static str, &'static str)> {
+        let mut clean = String::new();
+        let mut segs = Vec::new();
+        for (b, p) in paras.iter().enumerate() {
+            for s in p.iter() {
+                if !clean.is_empty() {
+                    clean.push('\n');
+                }
+                let start = clean.len();
+                clean.push_str(s);
+                let mut seg =
+                    Segment::new(start..clean.len(), start..clean.len(), b, SegKind::Sentence);
+                seg.script = crate::script::dominant_script(s);
+                segs.push(seg);
+            }
+        }
+        t.tag_document(&clean, &mut segs);
+        segs.iter()
+            .map(|s| (s.lang, s.lang_source.name()))
+            .collect()
+    }
+
+    #[test]
+    fn embedded_profiles_parse() {
+        let m = Model::embedded().expect("profiles.bin is well formed");
+        assert!(m.group("Latn").is_some_and(|g| g.langs.contains(&"eng")));
+    }
+
+    #[test]
+    fn sentences_alone() {
+        let t = tagger();
+        let cases = [
+            (
+                "The committee met on Tuesday to discuss the annual report.",
+                "eng",
+            ),
+            (
+                "Le comité s'est réuni mardi pour examiner le rapport annuel.",
+                "fra",
+            ),
+            (
+                "Der Ausschuss trat am Dienstag zusammen, um den Bericht zu erörtern.",
+                "deu",
+            ),
+            (
+                "Комитет собрался во вторник, чтобы обсудить годовой отчёт.",
+                "rus",
+            ),
+            ("اجتمعت اللجنة يوم الثلاثاء لمناقشة التقرير السنوي.", "ara"),
+        ];
+        for (text, lang) in cases {
+            assert_eq!(
+                t.detect(text, crate::script::dominant_script(text)).lang,
+                lang,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn scripts_settle_alone() {
+        let t = tagger();
+        for (text, lang) in [
+            ("모든 인간은 태어날 때부터", "kor"),
+            ("Όλοι οι άνθρωποι", "ell"),
+            ("ყველა ადამიანი", "kat"),
+            ("Բոլոր մարդիկ", "hye"),
+            ("มนุษย์ทั้งหลาย", "tha"),
+            ("すべての人間は", "jpn"),
+            ("ሁሉም ሰዎች", "amh"),
+        ] {
+            let l = t.detect(text, crate::script::dominant_script(text));
+            assert_eq!((l.lang, l.confidence), (lang, 1.0), "{text}");
+        }
+    }
+
+    #[test]
+    fn short_segments_take_their_context() {
+        let t = tagger();
+        let english = "The Human Rights Council considered the report of the Special Rapporteur \
+                       on the situation of human rights defenders at its thirty-first session.";
+        let got = tag(
+            &t,
+            &[&["Annex"], &["[English only]"], &[english, "Thus, human"]],
+        );
+        assert_eq!(got[0], ("eng", "context"));
+        assert_eq!(got[1].0, "eng");
+        assert_eq!(got[2], ("eng", "segment"));
+        assert_eq!(got[3].0, "eng");
+    }
+
+    #[test]
+    fn quoted_foreign_word_does_not_switch() {
+        let t = tagger();
+        let s = "According to the Russian remedial centre \"Мемориал\", 200 corpses had been \
+                 brought from Khojali to Agdam for 4 days.";
+        assert_eq!(tag(&t, &[&[s]])[0].0, "eng");
+    }
+
+    #[test]
+    fn foreign_sentence_in_a_paragraph_keeps_its_language() {
+        let t = tagger();
+        let got = tag(
+            &t,
+            &[&[
+                "Everyone has the right to education, which shall be free in the elementary stages.",
+                "Technical and professional education shall be made generally available to all.",
+                "Toute personne a droit à l'éducation, qui doit être gratuite.",
+                "Parents have a prior right to choose the kind of education for their children.",
+            ]],
+        );
+        assert_eq!(got[2], ("fra", "segment"));
+        assert_eq!(got[0].0, "eng");
+        assert_eq!(got[3].0, "eng");
+    }
+
+    #[test]
+    fn no_letters_or_no_context_is_und() {
+        let t = tagger();
+        assert_eq!(tag(&t, &[&["1."], &["2015"]]), vec![("und", "segment"); 2]);
+        assert_eq!(t.detect("ok", "Latn").lang, "und");
+    }
+
+    #[test]
+    fn allow_list_restricts() {
+        let mut cfg = Config::default().language;
+        cfg.allow = vec!["eng".into(), "deu".into()];
+        let t = LangTagger::new(&cfg);
+        let l = t.detect(
+            "Le comité s'est réuni mardi pour examiner le rapport annuel.",
+            "Latn",
+        );
+        assert!(matches!(l.lang, "eng" | "deu" | "und"));
+        assert_eq!(t.detect("Όλοι οι άνθρωποι", "Grek").lang, "und");
+    }
+}
