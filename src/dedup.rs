@@ -13,16 +13,17 @@
 //!   - a **MinHash signature** of each paragraph (a block: consecutive segments with the same
 //!     `block` index) and of the whole document, by *one permutation hashing*: the top bits of a
 //!     shingle's hash choose one of `num_perm` bins, the low 32 bits compete for the bin's
-//!     minimum, and empty bins are filled by optimal densification (each takes the value of the
-//!     first non-empty bin on its own seeded probe sequence). One hash per shingle, whatever
-//!     `num_perm` is;
+//!     minimum, and empty bins are filled by densification by rotation (each takes the value of
+//!     the next non-empty bin to its right, offset by the distance). One hash per shingle,
+//!     whatever `num_perm` is;
 //!   - **band keys**: for LSH, `bands` xxh3s of `rows` consecutive signature values.
 //! * [`DedupIndex::decide`] runs in input order. Per document: exact duplicates of segments
 //!   first; then, if `documents`, the whole document against earlier documents; then, if the
 //!   document is not itself a near duplicate, each paragraph against earlier paragraphs.
 //!   A paragraph or document is a candidate when it shares a band key with an earlier one, and a
 //!   near duplicate when the estimated Jaccard similarity (the share of equal signature values)
-//!   is at least `threshold`. Near duplicates join their match's cluster (union-find; the
+//!   is at least `threshold` (`document_threshold` for documents: stricter, since a whole
+//!   document's segments go at once). Near duplicates join their match's cluster (union-find; the
 //!   root is the earliest member, the one kept), and their segments not already exact
 //!   duplicates get `dup_of` the *aligned* segment of the kept unit: the one at the same
 //!   position when both have the same number of segments, else the one at the same relative
@@ -200,23 +201,17 @@ impl Dedup {
                 sig[bin] = v;
             }
         }
-        // Optimal densification: an empty bin takes the value of the first non-empty bin on its
-        // own probe sequence, the same for every set, so equal sets stay equal.
-        if sig.contains(&EMPTY) {
-            let full: Vec<u32> = sig.to_vec();
-            for (i, slot) in sig.iter_mut().enumerate() {
-                if *slot != EMPTY {
-                    continue;
-                }
-                let mut attempt = 0u64;
-                loop {
-                    let p = xxh3_64_with_seed(&(i as u64).to_le_bytes(), attempt);
-                    let j = (((p >> 32) * k as u64) >> 32) as usize;
-                    if full[j] != EMPTY {
-                        *slot = full[j];
-                        break;
-                    }
-                    attempt += 1;
+        // Densification by rotation: an empty bin takes the value of the next non-empty bin to
+        // its right (circularly), offset by the distance, so equal sets stay equal. O(num_perm).
+        if let Some(first) = sig.iter().position(|&v| v != EMPTY) {
+            let mut next = (first, sig[first]);
+            for step in 1..k {
+                let i = (first + k - step) % k;
+                if sig[i] == EMPTY {
+                    let d = ((next.0 + k - i) % k) as u32;
+                    sig[i] = next.1.wrapping_add(d.wrapping_mul(0x9E37_79B9));
+                } else {
+                    next = (i, sig[i]);
                 }
             }
         }
@@ -342,10 +337,10 @@ struct NearIndex {
 }
 
 impl NearIndex {
-    fn new(cfg: &DedupConfig) -> NearIndex {
+    fn new(cfg: &DedupConfig, threshold: f32) -> NearIndex {
         NearIndex {
             k: cfg.num_perm,
-            threshold: cfg.threshold,
+            threshold,
             starts: vec![0],
             ..NearIndex::default()
         }
@@ -442,6 +437,8 @@ pub struct DedupIndex {
     paragraphs: NearIndex,
     documents: NearIndex,
     doc_ids: Vec<String>,
+    /// Scratch: exact copies of earlier segments of the current document (index, seq).
+    copies: Vec<(usize, u32)>,
     pub counts: DupCounts,
 }
 
@@ -451,9 +448,10 @@ impl DedupIndex {
             action: cfg.action,
             enabled: cfg.enabled,
             exact: HashMap::new(),
-            paragraphs: NearIndex::new(cfg),
-            documents: NearIndex::new(cfg),
+            paragraphs: NearIndex::new(cfg, cfg.threshold),
+            documents: NearIndex::new(cfg, cfg.document_threshold),
             doc_ids: Vec::new(),
+            copies: Vec::new(),
             counts: DupCounts::default(),
         }
     }
@@ -525,7 +523,28 @@ impl DedupIndex {
                     }
                 }
             }
+            let own = resolved[si];
             resolved[si] = Some(first);
+            // Exact copies of it earlier in this document's decisions follow it, as near
+            // duplicates of the same kept segment: pointers always lead to a kept segment.
+            for k in 0..self.copies.len() {
+                let (ci, seq) = self.copies[k];
+                if own != Some(SegRef { doc, seq }) {
+                    continue;
+                }
+                let d = segs[si].dup_of.clone();
+                self.counts.exact_within -= 1;
+                if first.doc == doc {
+                    self.counts.near_within += 1;
+                } else {
+                    self.counts.near_across += 1;
+                }
+                if self.action == DedupAction::Drop {
+                    segs[ci].dropped = Some(DropReason::NearDuplicate);
+                }
+                segs[ci].dup_of = d;
+                resolved[ci] = Some(first);
+            }
         }
     }
 
@@ -550,6 +569,9 @@ impl DedupIndex {
             .map(|(s, &seq)| s.dropped.is_none().then_some(SegRef { doc, seq }))
             .collect();
         let mut fresh = 0usize;
+        // Exact copies of earlier segments of this document: (index, seq of the first).
+        let mut copies = std::mem::take(&mut self.copies);
+        copies.clear();
         for (i, s) in segs.iter_mut().enumerate() {
             if resolved[i].is_none() {
                 continue;
@@ -562,6 +584,9 @@ impl DedupIndex {
                 Some(&first) => {
                     self.mark(s, doc, first, false, 1.0);
                     resolved[i] = Some(first);
+                    if first.doc == doc {
+                        copies.push((i, first.seq));
+                    }
                 }
                 None => {
                     fresh += 1;
@@ -569,6 +594,7 @@ impl DedupIndex {
                 }
             }
         }
+        self.copies = copies;
         if fresh == 0 {
             // Nothing new: every live segment already points to a kept copy.
             return;
