@@ -193,6 +193,8 @@ pub struct DedupConfig {
     pub rows: usize,
     pub ngram: usize,
     pub threshold: f32,
+    /// Estimated Jaccard similarity from which a whole document is a near duplicate.
+    pub document_threshold: f32,
     /// Paragraphs with fewer shingles than this are left to exact dedup.
     pub min_shingles: usize,
     pub documents: bool,
@@ -555,10 +557,11 @@ impl Config {
                 fold_digits: s.get("fold_digits", false),
                 min_chars: s.get("min_chars", 20usize),
                 num_perm: s.get_checked("num_perm", 128usize, in_range(8, 1024)),
-                bands: s.get_checked("bands", 16usize, in_range(1, 1024)),
-                rows: s.get_checked("rows", 8usize, in_range(1, 1024)),
-                ngram: s.get_checked("ngram", 5usize, in_range(1, 32)),
-                threshold: s.get_checked("threshold", 0.7f32, in_range(0.0, 1.0)),
+                bands: s.get_checked("bands", 32usize, in_range(1, 1024)),
+                rows: s.get_checked("rows", 4usize, in_range(1, 1024)),
+                ngram: s.get_checked("ngram", 3usize, in_range(1, 32)),
+                threshold: s.get_checked("threshold", 0.6f32, in_range(0.0, 1.0)),
+                document_threshold: s.get_checked("document_threshold", 0.8f32, in_range(0.0, 1.0)),
                 min_shingles: s.get("min_shingles", 8usize),
                 documents: s.get("documents", true),
             };

@@ -1,16 +1,45 @@
-//! Deduplication of repeated segments across the corpus, keeping the first occurrence.
+//! Deduplication of repeated passages across the corpus, exact and near, keeping the first
+//! occurrence in input order.
 //!
-//! Fingerprints are computed per document, in parallel ([`Dedup::fingerprints`]); decisions are
-//! made in input order by one [`DedupIndex`] ([`DedupIndex::decide`]), so the output is the same
-//! for any thread count. Only fingerprints are kept in memory, never texts.
+//! The work is split in two so that the output does not depend on the thread count:
 //!
-//! Exact duplicates: a 128-bit xxh3 of a folded key (NFKC, lower case, punctuation and symbols
-//! dropped, whitespace folded, digits folded to `0` when `fold_digits`).
+//! * [`Dedup::fingerprints`] runs per document, in parallel. It folds each live segment's text
+//!   once (NFKC, lower case, punctuation and symbols dropped, whitespace folded to one space,
+//!   digits folded to `0` when `fold_digits`) and derives from the folded text
+//!   - the **exact key**: a 128-bit xxh3 of it;
+//!   - **tokens**: the words of scripts written with spaces, and single characters of scripts
+//!     written without them (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan), each an xxh3;
+//!   - **shingles**: every window of `ngram` consecutive tokens, one 64-bit xxh3 each;
+//!   - a **MinHash signature** of each paragraph (a block: consecutive segments with the same
+//!     `block` index) and of the whole document, by *one permutation hashing*: the top bits of a
+//!     shingle's hash choose one of `num_perm` bins, the low 32 bits compete for the bin's
+//!     minimum, and empty bins are filled by densification by rotation (each takes the value of
+//!     the next non-empty bin to its right, offset by the distance). One hash per shingle,
+//!     whatever `num_perm` is;
+//!   - **band keys**: for LSH, `bands` xxh3s of `rows` consecutive signature values.
+//! * [`DedupIndex::decide`] runs in input order. Per document: exact duplicates of segments
+//!   first; then, if `documents`, the whole document against earlier documents; then, if the
+//!   document is not itself a near duplicate, each paragraph against earlier paragraphs.
+//!   A paragraph or document is a candidate when it shares a band key with an earlier one, and a
+//!   near duplicate when the estimated Jaccard similarity (the share of equal signature values)
+//!   is at least `threshold` (`document_threshold` for documents: stricter, since a whole
+//!   document's segments go at once). Near duplicates join their match's cluster (union-find; the
+//!   root is the earliest member, the one kept), and their segments not already exact
+//!   duplicates get `dup_of` the *aligned* segment of the kept unit: the one at the same
+//!   position when both have the same number of segments, else the one at the same relative
+//!   position (segment `i` of `n` points to segment `⌊(2i+1)·m / 2n⌋` of `m`). Pointers always
+//!   lead to a kept segment (or to the copy an exact duplicate points to).
+//!
+//! Memory: the index keeps fingerprints only, never texts — per unique segment its 128-bit key
+//! and location; per paragraph and document with a signature its signature truncated to 16 bits
+//! per bin, its band keys (only in buckets still empty) and the locations of its segments. The
+//! README states the bytes per segment and per paragraph measured on the benchmark corpus.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
-use unicode_normalization::UnicodeNormalization;
-use xxhash_rust::xxh3::Xxh3;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 use crate::config::{DedupAction, DedupConfig};
 use crate::doc::{DropReason, DupOf, Segment};
@@ -21,72 +50,261 @@ pub struct Dedup {
     cfg: DedupConfig,
 }
 
-/// Fingerprints of one document's segments.
+/// Fingerprints of one document's segments, paragraphs and of the document itself.
 #[derive(Debug, Clone, Default)]
 pub struct DocFingerprints {
     /// Exact key per segment; `None` when too short or not considered.
     pub exact: Vec<Option<u128>>,
+    /// Near-duplicate sketches of the paragraphs with at least `min_shingles` shingles.
+    pub paragraphs: Vec<Sketch>,
+    /// The sketch of the whole document, when `documents` and long enough.
+    pub document: Option<Sketch>,
+}
+
+/// The MinHash sketch of a paragraph or a document.
+#[derive(Debug, Clone)]
+pub struct Sketch {
+    /// The unit's segments: a range of indices into the document's segments.
+    pub segs: Range<usize>,
+    /// One value per bin (`num_perm`).
+    pub sig: Box<[u32]>,
+    /// One LSH key per band.
+    pub bands: Box<[u64]>,
 }
 
 const SEED: u64 = 0x5C41_7054_0A1A_2026;
+const TOKEN_SEED: u64 = 0x746F_6B65_6E21_0001;
+const SHINGLE_SEED: u64 = 0x7368_696E_676C_6502;
+const BAND_SEED: u64 = 0x6261_6E64_7321_0003;
+const EMPTY: u32 = u32::MAX;
+
+/// Whether `c` belongs to a script written without spaces between words, where shingles are
+/// made of characters rather than words.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF     // Thai, Lao
+        | 0x0F00..=0x0FFF   // Tibetan
+        | 0x1000..=0x109F   // Myanmar
+        | 0x1780..=0x17FF   // Khmer
+        | 0x19E0..=0x19FF   // Khmer symbols
+        | 0x3040..=0x30FF   // Hiragana, Katakana
+        | 0x31F0..=0x31FF   // Katakana extensions
+        | 0x3400..=0x4DBF   // CJK extension A
+        | 0x4E00..=0x9FFF   // CJK unified ideographs
+        | 0xF900..=0xFAFF   // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F   // half-width Katakana
+        | 0x20000..=0x3FFFF // CJK extensions B and later
+    )
+}
+
+/// Appends the token hashes of a folded text (see [`Dedup::fold_into`]) to `out`.
+fn tokenize(folded: &str, out: &mut Vec<u64>) {
+    for word in folded.split(' ') {
+        if word.is_empty() {
+            continue;
+        }
+        if word.is_ascii() {
+            out.push(xxh3_64_with_seed(word.as_bytes(), TOKEN_SEED));
+            continue;
+        }
+        let mut start = None;
+        for (i, c) in word.char_indices() {
+            if unspaced(c) {
+                if let Some(s) = start.take() {
+                    out.push(xxh3_64_with_seed(&word.as_bytes()[s..i], TOKEN_SEED));
+                }
+                out.push(xxh3_64_with_seed(
+                    &word.as_bytes()[i..i + c.len_utf8()],
+                    TOKEN_SEED,
+                ));
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            out.push(xxh3_64_with_seed(&word.as_bytes()[s..], TOKEN_SEED));
+        }
+    }
+}
+
+/// Estimated Jaccard similarity of two signatures: the share of equal values.
+fn similarity(a: &[u32], b: &[u16]) -> f32 {
+    let same = a.iter().zip(b).filter(|(x, y)| **x as u16 == **y).count();
+    same as f32 / a.len().max(1) as f32
+}
 
 impl Dedup {
     pub fn new(cfg: &DedupConfig) -> Dedup {
         Dedup { cfg: cfg.clone() }
     }
 
-    /// The folded-key hash of `text`, and the number of characters in the key.
-    pub fn exact_key(&self, text: &str) -> (u128, usize) {
-        let mut h = Xxh3::with_seed(SEED);
-        let mut buf = [0u8; 4];
+    /// Appends the folded form of `text` to `out` (NFKC, lower case, only letters and digits,
+    /// words separated by one space) and returns its number of characters.
+    pub fn fold_into(&self, text: &str, out: &mut String) -> usize {
+        let fold_digits = self.cfg.fold_digits;
         let mut n = 0usize;
         let mut space = false;
-        for c in text.nfkc() {
-            for lc in c.to_lowercase() {
-                let lc = if self.cfg.fold_digits && lc.is_numeric() {
-                    '0'
-                } else {
-                    lc
-                };
-                if lc.is_alphanumeric() {
-                    if space && n > 0 {
-                        h.update(b" ");
-                    }
-                    space = false;
-                    h.update(lc.encode_utf8(&mut buf).as_bytes());
-                    n += 1;
-                } else if lc.is_whitespace() {
-                    space = true;
+        let mut push = |c: char| {
+            let c = if fold_digits && c.is_numeric() {
+                '0'
+            } else {
+                c
+            };
+            if c.is_alphanumeric() {
+                if space && n > 0 {
+                    out.push(' ');
                 }
-                // Punctuation, symbols and marks are dropped from the key.
+                space = false;
+                out.push(c);
+                n += 1;
+            } else if c.is_whitespace() {
+                space = true;
+            }
+            // Punctuation, symbols and marks are dropped.
+        };
+        if text.is_ascii() {
+            for b in text.bytes() {
+                push(b.to_ascii_lowercase() as char);
+            }
+        } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+            for c in text.chars() {
+                c.to_lowercase().for_each(&mut push);
+            }
+        } else {
+            for c in text.nfkc() {
+                c.to_lowercase().for_each(&mut push);
             }
         }
-        (h.digest128(), n)
+        n
+    }
+
+    /// The folded-key hash of `text`, and the number of characters in the key.
+    pub fn exact_key(&self, text: &str) -> (u128, usize) {
+        let mut buf = String::with_capacity(text.len());
+        let n = self.fold_into(text, &mut buf);
+        (xxh3_128_with_seed(buf.as_bytes(), SEED), n)
+    }
+
+    /// The one-permutation MinHash signature of a set of shingle hashes, densified; `None` when
+    /// there are fewer than `min_shingles` of them.
+    pub fn sketch(&self, shingles: &[u64], segs: Range<usize>) -> Option<Sketch> {
+        if shingles.len() < self.cfg.min_shingles.max(1) {
+            return None;
+        }
+        let k = self.cfg.num_perm;
+        let mut sig = vec![EMPTY; k].into_boxed_slice();
+        for &h in shingles {
+            // Top 32 bits choose the bin (multiply-shift range reduction), low 32 bits compete.
+            let bin = (((h >> 32) * k as u64) >> 32) as usize;
+            let v = h as u32;
+            if v < sig[bin] {
+                sig[bin] = v;
+            }
+        }
+        // Densification by rotation: an empty bin takes the value of the next non-empty bin to
+        // its right (circularly), offset by the distance, so equal sets stay equal. O(num_perm).
+        if let Some(first) = sig.iter().position(|&v| v != EMPTY) {
+            let mut next = (first, sig[first]);
+            for step in 1..k {
+                let i = (first + k - step) % k;
+                if sig[i] == EMPTY {
+                    let d = ((next.0 + k - i) % k) as u32;
+                    sig[i] = next.1.wrapping_add(d.wrapping_mul(0x9E37_79B9));
+                } else {
+                    next = (i, sig[i]);
+                }
+            }
+        }
+        let r = self.cfg.rows;
+        let bands = (0..self.cfg.bands)
+            .map(|b| {
+                let mut bytes = [0u8; 4 * 64];
+                let rows = &sig[b * r..(b + 1) * r];
+                let n = rows.len().min(64);
+                for (d, v) in bytes.chunks_exact_mut(4).zip(&rows[..n]) {
+                    d.copy_from_slice(&v.to_le_bytes());
+                }
+                xxh3_64_with_seed(&bytes[..4 * n], BAND_SEED ^ b as u64)
+            })
+            .collect();
+        Some(Sketch { segs, sig, bands })
     }
 
     /// Fingerprints of the segments of one document (the parallel part).
     pub fn fingerprints(&self, clean: &str, segs: &[Segment]) -> DocFingerprints {
-        if !self.cfg.enabled || !self.cfg.exact {
+        let cfg = &self.cfg;
+        if !cfg.enabled || (!cfg.exact && !cfg.near) {
             return DocFingerprints {
                 exact: vec![None; segs.len()],
+                ..DocFingerprints::default()
             };
         }
-        let exact = segs
-            .iter()
-            .map(|s| {
-                if s.dropped.is_some() {
-                    return None;
+        let mut folded = String::new();
+        let mut tokens: Vec<u64> = Vec::new();
+        // Token range of each segment.
+        let mut seg_tokens: Vec<Range<usize>> = Vec::with_capacity(segs.len());
+        let mut exact = Vec::with_capacity(segs.len());
+        for s in segs {
+            if s.dropped.is_some() {
+                exact.push(None);
+                seg_tokens.push(tokens.len()..tokens.len());
+                continue;
+            }
+            folded.clear();
+            let n = self.fold_into(&clean[s.text.clone()], &mut folded);
+            exact.push(
+                (cfg.exact && n >= cfg.min_chars.max(1))
+                    .then(|| xxh3_128_with_seed(folded.as_bytes(), SEED)),
+            );
+            let t0 = tokens.len();
+            if cfg.near {
+                tokenize(&folded, &mut tokens);
+            }
+            seg_tokens.push(t0..tokens.len());
+        }
+        let mut fps = DocFingerprints {
+            exact,
+            ..DocFingerprints::default()
+        };
+        let n = cfg.ngram.max(1);
+        if !cfg.near || tokens.len() < n {
+            return fps;
+        }
+        // Shingle `j` is the window of tokens `j..j + n`.
+        let mut window = [0u8; 8 * 32];
+        let shingles: Vec<u64> = tokens
+            .windows(n)
+            .map(|w| {
+                for (d, t) in window.chunks_exact_mut(8).zip(w) {
+                    d.copy_from_slice(&t.to_le_bytes());
                 }
-                let (k, n) = self.exact_key(&clean[s.text.clone()]);
-                (n >= self.cfg.min_chars.max(1)).then_some(k)
+                xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
             })
             .collect();
-        DocFingerprints { exact }
+        let mut i = 0;
+        while i < segs.len() {
+            let block = segs[i].block;
+            let mut e = i + 1;
+            while e < segs.len() && segs[e].block == block {
+                e += 1;
+            }
+            let (t0, t1) = (seg_tokens[i].start, seg_tokens[e - 1].end);
+            if t1 >= t0 + n {
+                if let Some(sk) = self.sketch(&shingles[t0..=t1 - n], i..e) {
+                    fps.paragraphs.push(sk);
+                }
+            }
+            i = e;
+        }
+        if cfg.documents {
+            fps.document = self.sketch(&shingles, 0..segs.len());
+        }
+        fps
     }
 }
 
-/// Where a kept segment is: its document (index in input order) and sequence number.
-#[derive(Debug, Clone, Copy)]
+/// Where a segment is: its document (index in input order) and sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SegRef {
     doc: u32,
     seq: u32,
@@ -101,13 +319,126 @@ pub struct DupCounts {
     pub near_across: u64,
 }
 
+/// The LSH index of paragraph or document signatures, with union-find clusters.
+#[derive(Debug, Default)]
+struct NearIndex {
+    k: usize,
+    threshold: f32,
+    /// Band key → the first unit that had it.
+    buckets: HashMap<u64, u32>,
+    /// `k` values per unit, truncated to 16 bits (equal values stay equal; unequal ones collide
+    /// with probability 2⁻¹⁶).
+    sigs: Vec<u16>,
+    /// Union-find parents; a root is the earliest member of its cluster.
+    parent: Vec<u32>,
+    /// Unit `u`'s live segments, resolved to kept ones: `refs[starts[u]..starts[u + 1]]`.
+    starts: Vec<u32>,
+    refs: Vec<SegRef>,
+}
+
+impl NearIndex {
+    fn new(cfg: &DedupConfig, threshold: f32) -> NearIndex {
+        NearIndex {
+            k: cfg.num_perm,
+            threshold,
+            starts: vec![0],
+            ..NearIndex::default()
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        let mut root = x;
+        while self.parent[root as usize] != root {
+            root = self.parent[root as usize];
+        }
+        while self.parent[x as usize] != root {
+            let next = self.parent[x as usize];
+            self.parent[x as usize] = root;
+            x = next;
+        }
+        root
+    }
+
+    fn unit_refs(&self, u: u32) -> &[SegRef] {
+        &self.refs[self.starts[u as usize] as usize..self.starts[u as usize + 1] as usize]
+    }
+
+    /// The cluster root (the kept unit) that `sk` near-duplicates, with the estimated
+    /// similarity to the member that matched; merges the clusters it matches.
+    fn query(&mut self, sk: &Sketch) -> Option<(u32, f32)> {
+        let mut cands: Vec<u32> = Vec::new();
+        for b in sk.bands.iter() {
+            if let Some(&u) = self.buckets.get(b) {
+                if !cands.contains(&u) {
+                    cands.push(u);
+                }
+            }
+        }
+        let mut best: Option<(u32, f32)> = None;
+        let mut roots: Vec<u32> = Vec::new();
+        for u in cands {
+            let k = self.k;
+            let sim = similarity(&sk.sig, &self.sigs[u as usize * k..(u as usize + 1) * k]);
+            if sim < self.threshold {
+                continue;
+            }
+            let r = self.find(u);
+            roots.push(r);
+            best = match best {
+                Some((br, bs)) if br < r || (br == r && bs >= sim) => Some((br, bs)),
+                _ => Some((r, sim)),
+            };
+        }
+        let (root, _) = best?;
+        for r in roots {
+            self.parent[r as usize] = root;
+        }
+        best
+    }
+
+    /// Adds a unit: its signature, its band keys where the bucket is still empty, its cluster.
+    fn insert(&mut self, sk: &Sketch, root: Option<u32>, refs: &[SegRef]) {
+        let id = self.parent.len() as u32;
+        for &b in sk.bands.iter() {
+            self.buckets.entry(b).or_insert(id);
+        }
+        self.sigs.extend(sk.sig.iter().map(|&v| v as u16));
+        self.parent.push(root.unwrap_or(id));
+        self.refs.extend_from_slice(refs);
+        self.starts.push(self.refs.len() as u32);
+    }
+
+    /// Approximate heap bytes held.
+    fn heap_bytes(&self) -> usize {
+        self.buckets.capacity() * (8 + 4 + 1)
+            + self.sigs.capacity() * 2
+            + self.parent.capacity() * 4
+            + self.starts.capacity() * 4
+            + self.refs.capacity() * 8
+    }
+}
+
+/// Segment `i` of `n` aligned to one of `m` segments: the same position when `n == m`, else the
+/// same relative position.
+fn align(i: usize, n: usize, m: usize) -> usize {
+    if n == m {
+        i
+    } else {
+        ((2 * i + 1) * m / (2 * n.max(1))).min(m.saturating_sub(1))
+    }
+}
+
 /// The corpus-wide dedup state: fingerprints of kept segments, in input order.
 #[derive(Debug)]
 pub struct DedupIndex {
     action: DedupAction,
     enabled: bool,
     exact: HashMap<u128, SegRef>,
+    paragraphs: NearIndex,
+    documents: NearIndex,
     doc_ids: Vec<String>,
+    /// Scratch: exact copies of earlier segments of the current document (index, seq).
+    copies: Vec<(usize, u32)>,
     pub counts: DupCounts,
 }
 
@@ -117,8 +448,103 @@ impl DedupIndex {
             action: cfg.action,
             enabled: cfg.enabled,
             exact: HashMap::new(),
+            paragraphs: NearIndex::new(cfg, cfg.threshold),
+            documents: NearIndex::new(cfg, cfg.document_threshold),
             doc_ids: Vec::new(),
+            copies: Vec::new(),
             counts: DupCounts::default(),
+        }
+    }
+
+    /// Approximate heap bytes of the index (document ids included).
+    pub fn heap_bytes(&self) -> usize {
+        self.exact.capacity() * (16 + 8 + 1)
+            + self.paragraphs.heap_bytes()
+            + self.documents.heap_bytes()
+            + self
+                .doc_ids
+                .iter()
+                .map(|s| s.capacity() + 24)
+                .sum::<usize>()
+    }
+
+    /// Marks segment `s` a duplicate of `first`.
+    fn mark(&mut self, s: &mut Segment, doc: u32, first: SegRef, near: bool, similarity: f32) {
+        let across = first.doc != doc;
+        let c = &mut self.counts;
+        *match (near, across) {
+            (false, false) => &mut c.exact_within,
+            (false, true) => &mut c.exact_across,
+            (true, false) => &mut c.near_within,
+            (true, true) => &mut c.near_across,
+        } += 1;
+        s.dup_of = Some(DupOf {
+            id: format!("{}#{}", self.doc_ids[first.doc as usize], first.seq),
+            near,
+            similarity,
+            cross_document: across,
+        });
+        if self.action == DedupAction::Drop {
+            s.dropped = Some(if near {
+                DropReason::NearDuplicate
+            } else {
+                DropReason::ExactDuplicate
+            });
+        }
+    }
+
+    /// Marks the live segments of a near-duplicate unit that are not yet duplicates, aligned to
+    /// the kept unit `target`, and records where they now resolve.
+    #[allow(clippy::too_many_arguments)]
+    fn mark_near(
+        &mut self,
+        doc: u32,
+        exact: &[Option<u128>],
+        live: &[usize],
+        resolved: &mut [Option<SegRef>],
+        segs: &mut [Segment],
+        target: &[SegRef],
+        similarity: f32,
+    ) {
+        if target.is_empty() {
+            return;
+        }
+        for (i, &si) in live.iter().enumerate() {
+            if segs[si].dup_of.is_some() {
+                continue;
+            }
+            let first = target[align(i, live.len(), target.len())];
+            self.mark(&mut segs[si], doc, first, true, similarity);
+            // Its exact copies to come point to the kept segment too, not to this one.
+            if let Some(key) = exact.get(si).copied().flatten() {
+                if let Some(r) = self.exact.get_mut(&key) {
+                    if *r == resolved[si].unwrap_or(first) {
+                        *r = first;
+                    }
+                }
+            }
+            let own = resolved[si];
+            resolved[si] = Some(first);
+            // Exact copies of it earlier in this document's decisions follow it, as near
+            // duplicates of the same kept segment: pointers always lead to a kept segment.
+            for k in 0..self.copies.len() {
+                let (ci, seq) = self.copies[k];
+                if own != Some(SegRef { doc, seq }) {
+                    continue;
+                }
+                let d = segs[si].dup_of.clone();
+                self.counts.exact_within -= 1;
+                if first.doc == doc {
+                    self.counts.near_within += 1;
+                } else {
+                    self.counts.near_across += 1;
+                }
+                if self.action == DedupAction::Drop {
+                    segs[ci].dropped = Some(DropReason::NearDuplicate);
+                }
+                segs[ci].dup_of = d;
+                resolved[ci] = Some(first);
+            }
         }
     }
 
@@ -136,35 +562,73 @@ impl DedupIndex {
         if !self.enabled {
             return;
         }
+        // Live segments (not dropped by an earlier stage), resolved to the kept copy.
+        let mut resolved: Vec<Option<SegRef>> = segs
+            .iter()
+            .zip(seqs)
+            .map(|(s, &seq)| s.dropped.is_none().then_some(SegRef { doc, seq }))
+            .collect();
+        let mut fresh = 0usize;
+        // Exact copies of earlier segments of this document: (index, seq of the first).
+        let mut copies = std::mem::take(&mut self.copies);
+        copies.clear();
         for (i, s) in segs.iter_mut().enumerate() {
-            if s.dropped.is_some() {
+            if resolved[i].is_none() {
                 continue;
             }
             let Some(key) = fps.exact.get(i).copied().flatten() else {
+                fresh += 1;
                 continue;
             };
             match self.exact.get(&key) {
-                Some(first) => {
-                    let across = first.doc != doc;
-                    if across {
-                        self.counts.exact_across += 1;
-                    } else {
-                        self.counts.exact_within += 1;
-                    }
-                    s.dup_of = Some(DupOf {
-                        id: format!("{}#{}", self.doc_ids[first.doc as usize], first.seq),
-                        near: false,
-                        similarity: 1.0,
-                        cross_document: across,
-                    });
-                    if self.action == DedupAction::Drop {
-                        s.dropped = Some(DropReason::ExactDuplicate);
+                Some(&first) => {
+                    self.mark(s, doc, first, false, 1.0);
+                    resolved[i] = Some(first);
+                    if first.doc == doc {
+                        copies.push((i, first.seq));
                     }
                 }
                 None => {
+                    fresh += 1;
                     self.exact.insert(key, SegRef { doc, seq: seqs[i] });
                 }
             }
+        }
+        self.copies = copies;
+        if fresh == 0 {
+            // Nothing new: every live segment already points to a kept copy.
+            return;
+        }
+        let live_in = |r: &Range<usize>, resolved: &[Option<SegRef>]| -> Vec<usize> {
+            r.clone()
+                .filter(|&i| i < resolved.len() && resolved[i].is_some())
+                .collect()
+        };
+        if let Some(sk) = &fps.document {
+            let live = live_in(&sk.segs, &resolved);
+            let found = self.documents.query(sk);
+            if let Some((root, sim)) = found {
+                let target = self.documents.unit_refs(root).to_vec();
+                self.mark_near(doc, &fps.exact, &live, &mut resolved, segs, &target, sim);
+            }
+            let refs: Vec<SegRef> = live.iter().filter_map(|&i| resolved[i]).collect();
+            self.documents.insert(sk, found.map(|f| f.0), &refs);
+            if found.is_some() {
+                return;
+            }
+        }
+        for sk in &fps.paragraphs {
+            let live = live_in(&sk.segs, &resolved);
+            if live.iter().all(|&i| segs[i].dup_of.is_some()) {
+                continue;
+            }
+            let found = self.paragraphs.query(sk);
+            if let Some((root, sim)) = found {
+                let target = self.paragraphs.unit_refs(root).to_vec();
+                self.mark_near(doc, &fps.exact, &live, &mut resolved, segs, &target, sim);
+            }
+            let refs: Vec<SegRef> = live.iter().filter_map(|&i| resolved[i]).collect();
+            self.paragraphs.insert(sk, found.map(|f| f.0), &refs);
         }
     }
 }
@@ -173,10 +637,63 @@ impl DedupIndex {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::doc::SegKind;
+
+    fn cfg() -> DedupConfig {
+        Config::default().dedup
+    }
+
+    /// Segments of `paras` (each a list of sentences) laid out in one clean text.
+    fn doc(paras: &[&[&str]]) -> (String, Vec<Segment>) {
+        let mut clean = String::new();
+        let mut segs = Vec::new();
+        for (b, p) in paras.iter().enumerate() {
+            for s in p.iter() {
+                if !clean.is_empty() {
+                    clean.push('\n');
+                }
+                let t0 = clean.len();
+                clean.push_str(s);
+                segs.push(Segment::new(0..0, t0..clean.len(), b, SegKind::Sentence));
+            }
+        }
+        (clean, segs)
+    }
+
+    fn run(cfg: &DedupConfig, docs: &[(&str, &[&[&str]])]) -> Vec<Vec<Segment>> {
+        let d = Dedup::new(cfg);
+        let mut index = DedupIndex::new(cfg);
+        docs.iter()
+            .map(|(id, paras)| {
+                let (clean, mut segs) = doc(paras);
+                let fps = d.fingerprints(&clean, &segs);
+                let seqs: Vec<u32> = (0..segs.len() as u32).collect();
+                index.decide(id, &fps, &mut segs, &seqs);
+                segs
+            })
+            .collect()
+    }
+
+    const P1: &[&str] = &[
+        "The crime committed in Khojaly city at the night from 25 to 26 February 1992 by the \
+         Armenian armed forces was one of the unprecedented events due to its cruelty.",
+        "During the genocide 613 people were killed and over 1000 civilians became disabled \
+         as a result of severe injuries while 1275 people were taken hostages.",
+    ];
+    const P1_NEAR: &[&str] = &[
+        "The crime committed in Khojaly city in the night from 25 to 26 February 1992 by the \
+         Armenian armed forces was one of the unprecedented events due to its cruelty!",
+        "During the genocide 613 people were killed and over 1000 civilians became disabled \
+         as a result of severe injuries while 1275 persons were taken hostages.",
+    ];
+    const OTHER: &[&str] = &[
+        "Flags will be lowered across the country as a sign of mourning, and concerts and \
+         entertainment programmes on television and radio will be cancelled for the day.",
+    ];
 
     #[test]
     fn keys_fold_case_punctuation_space() {
-        let d = Dedup::new(&Config::default().dedup);
+        let d = Dedup::new(&cfg());
         let (a, _) = d.exact_key("National flags of Azerbaijan will be lowered.");
         let (b, _) = d.exact_key("national  flags of AZERBAIJAN will be lowered");
         let (c, _) = d.exact_key("National flags of Armenia will be lowered.");
@@ -186,5 +703,114 @@ mod tests {
         let (e, _) = d.exact_key("ＡＢＣ def");
         let (f, _) = d.exact_key("abc def");
         assert_eq!(e, f);
+        // NFD folds to the same key as NFC.
+        let (g, _) = d.exact_key("Caf\u{e9} cr\u{e8}me");
+        let (h, _) = d.exact_key("Cafe\u{301} cre\u{300}me");
+        assert_eq!(g, h);
+    }
+
+    #[test]
+    fn tokens_are_words_or_unspaced_characters() {
+        let mut t = Vec::new();
+        tokenize("abc 中文字 x ไทย", &mut t);
+        assert_eq!(t.len(), 1 + 3 + 1 + 3);
+        let mut u = Vec::new();
+        tokenize("abc中文字", &mut u);
+        assert_eq!(u.len(), 4);
+        assert_eq!(u[0], t[0]);
+    }
+
+    #[test]
+    fn sketch_estimates_jaccard() {
+        let d = Dedup::new(&cfg());
+        let a: Vec<u64> = (0..400u64)
+            .map(|x| xxh3_64_with_seed(&x.to_le_bytes(), 1))
+            .collect();
+        // 300 shared of 500 in the union: J = 0.6.
+        let b: Vec<u64> = (100..500u64)
+            .map(|x| xxh3_64_with_seed(&x.to_le_bytes(), 1))
+            .collect();
+        let sa = d.sketch(&a, 0..0).unwrap();
+        let sb = d.sketch(&b, 0..0).unwrap();
+        let sb16: Vec<u16> = sb.sig.iter().map(|&v| v as u16).collect();
+        let j = similarity(&sa.sig, &sb16);
+        assert!((j - 0.6).abs() < 0.12, "{j}");
+        // Few shingles: densified, still equal for equal sets.
+        let s1 = d.sketch(&a[..10], 0..0).unwrap();
+        let s2 = d.sketch(&a[..10], 0..0).unwrap();
+        assert!(!s1.sig.contains(&EMPTY));
+        assert_eq!(s1.sig, s2.sig);
+        assert!(d.sketch(&a[..2], 0..0).is_none());
+    }
+
+    #[test]
+    fn exact_duplicates_point_to_the_first() {
+        let out = run(&cfg(), &[("a", &[P1]), ("b", &[OTHER, P1])]);
+        assert!(out[0].iter().all(|s| s.dup_of.is_none()));
+        let d = out[1][1].dup_of.as_ref().unwrap();
+        assert_eq!((d.id.as_str(), d.near), ("a#0", false));
+        assert_eq!(out[1][2].dup_of.as_ref().unwrap().id, "a#1");
+        assert!(out[1][0].dup_of.is_none());
+    }
+
+    #[test]
+    fn near_paragraph_aligned_to_the_kept_one() {
+        let mut c = cfg();
+        c.documents = false;
+        let out = run(&c, &[("a", &[P1, OTHER]), ("b", &[OTHER, P1_NEAR])]);
+        let b = &out[1];
+        assert_eq!(b[0].dup_of.as_ref().unwrap().id, "a#2");
+        for (i, want) in [(1, "a#0"), (2, "a#1")] {
+            let d = b[i].dup_of.as_ref().expect("near duplicate");
+            assert!(d.near && d.cross_document, "{d:?}");
+            assert_eq!(d.id, want);
+            assert!(d.similarity >= c.threshold);
+            assert_eq!(b[i].dropped, Some(DropReason::NearDuplicate));
+        }
+    }
+
+    #[test]
+    fn near_document_and_mark_mode() {
+        let mut c = cfg();
+        c.action = DedupAction::Mark;
+        let out = run(&c, &[("a", &[P1, OTHER]), ("b", &[P1_NEAR, OTHER])]);
+        let b = &out[1];
+        assert!(b.iter().all(|s| s.dropped.is_none()));
+        let ids: Vec<_> = b
+            .iter()
+            .map(|s| s.dup_of.as_ref().unwrap().id.as_str())
+            .collect();
+        assert_eq!(ids, ["a#0", "a#1", "a#2"]);
+        assert!(b[0].dup_of.as_ref().unwrap().near);
+        assert!(!b[2].dup_of.as_ref().unwrap().near);
+    }
+
+    #[test]
+    fn unrelated_text_is_kept() {
+        let out = run(&cfg(), &[("a", &[P1]), ("b", &[OTHER])]);
+        assert!(out[1].iter().all(|s| s.dup_of.is_none()));
+    }
+
+    #[test]
+    fn chains_point_to_the_earliest_member() {
+        let mut c = cfg();
+        c.documents = false;
+        let out = run(&c, &[("a", &[P1]), ("b", &[P1_NEAR]), ("c", &[P1_NEAR])]);
+        // c's sentences are exact duplicates of b's, which point to a's: c points to b's kept
+        // copies only where b kept them; here b kept none, so c's pointers lead to a.
+        for s in &out[2] {
+            assert!(s.dup_of.as_ref().unwrap().id.starts_with("a#"), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn cjk_near_duplicates_by_characters() {
+        let mut c = cfg();
+        c.documents = false;
+        let a: &[&str] = &["自由软件基金会是一个致力于推广自由软件的非营利组织，它成立于一九八五年，总部设在美国马萨诸塞州波士顿，并为自由软件运动提供法律和组织上的支持。"];
+        let b: &[&str] = &["自由软件基金会是一个致力于推广自由软件的非营利组织，它成立于一九八五年，总部设在美国马萨诸塞州波士顿，并为自由软件运动提供法律与组织上的支持。"];
+        let out = run(&c, &[("a", &[a]), ("b", &[b])]);
+        let d = out[1][0].dup_of.as_ref().expect("near duplicate");
+        assert!(d.near);
     }
 }
