@@ -38,7 +38,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 use crate::config::{DedupAction, DedupConfig};
@@ -80,6 +80,52 @@ const EMPTY: u32 = u32::MAX;
 
 /// Whether `c` belongs to a script written without spaces between words, where shingles are
 /// made of characters rather than words.
+/// Characters that NFKC leaves alone whatever surrounds them: base letters with combining class
+/// 0, quick-check Yes, no compatibility decomposition, and never the second of a composition.
+/// A text made only of these is NFKC already; anything else goes to the full quick check.
+fn nfkc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0x00..=0x9F | 0xC0..=0x131 | 0x134..=0x13E | 0x141..=0x148 | 0x14A..=0x17E
+        | 0x180..=0x1C3 | 0x1CD..=0x1F0 | 0x1F4..=0x2AF | 0x388..=0x3CE | 0x400..=0x482
+        | 0x48A..=0x52F | 0x531..=0x556 | 0x561..=0x586 | 0x5D0..=0x5EA | 0x620..=0x64A
+        | 0x671..=0x674 | 0x679..=0x6D3 | 0x905..=0x939 | 0xE01..=0xE30 | 0x3041..=0x3096
+        | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
+}
+
+/// General and CJK punctuation, spaces and format characters: never composed with a neighbour,
+/// and folded by NFKC to a space or to punctuation that the key drops. `Some(true)` for spaces.
+fn inert_punctuation(c: char) -> Option<bool> {
+    match c as u32 {
+        0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000 => Some(true),
+        0x200B..=0x2027 | 0x202A..=0x202E | 0x2030..=0x205E | 0x2060..=0x206F => Some(false),
+        0x3001..=0x3004 | 0x3008..=0x3020 | 0x3030 | 0x303D..=0x303F => Some(false),
+        0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 => Some(false),
+        _ => None,
+    }
+}
+
+/// Lower case of a character in the stable ranges: table-free for Latin-1, Greek and Cyrillic
+/// capitals, itself for scripts without case, the standard mapping otherwise.
+fn fast_lower(c: char) -> char {
+    let u = c as u32;
+    let l = match u {
+        0xC0..=0xDE if u != 0xD7 => u + 0x20,
+        0x391..=0x3A9 if u != 0x3A2 => u + 0x20,
+        0x410..=0x42F => u + 0x20,
+        0x400..=0x40F => u + 0x50,
+        _ if caseless_letter(c) || c.is_lowercase() => u,
+        _ => return c.to_lowercase().next().unwrap_or(c),
+    };
+    char::from_u32(l).unwrap_or(c)
+}
+
+/// Letters of scripts without case: alphanumeric, and their own lower case.
+fn caseless_letter(c: char) -> bool {
+    matches!(c as u32,
+        0x5D0..=0x5EA | 0x620..=0x64A | 0x671..=0x6D3 | 0x905..=0x939 | 0xE01..=0xE30
+        | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
+}
+
 fn unspaced(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF     // Thai, Lao
@@ -144,35 +190,65 @@ impl Dedup {
         let fold_digits = self.cfg.fold_digits;
         let mut n = 0usize;
         let mut space = false;
-        let mut push = |c: char| {
-            let c = if fold_digits && c.is_numeric() {
-                '0'
+        let mut push = |c: char, alnum: bool, ws: bool, out: &mut String| {
+            let (c, alnum) = if fold_digits && c.is_numeric() {
+                ('0', true)
             } else {
-                c
+                (c, alnum)
             };
-            if c.is_alphanumeric() {
+            if alnum {
                 if space && n > 0 {
                     out.push(' ');
                 }
                 space = false;
                 out.push(c);
                 n += 1;
-            } else if c.is_whitespace() {
+            } else if ws {
                 space = true;
             }
             // Punctuation, symbols and marks are dropped.
         };
-        if text.is_ascii() {
-            for b in text.bytes() {
-                push(b.to_ascii_lowercase() as char);
+        // Words between ASCII whitespace (a boundary NFKC never crosses) are folded one by one:
+        // most take a fast path; only a word with a character outside the stable ranges goes
+        // through NFKC and the full Unicode tables.
+        for (k, word) in text.split_ascii_whitespace().enumerate() {
+            if k > 0 {
+                push(' ', false, true, out);
             }
-        } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-            for c in text.chars() {
-                c.to_lowercase().for_each(&mut push);
-            }
-        } else {
-            for c in text.nfkc() {
-                c.to_lowercase().for_each(&mut push);
+            if word.is_ascii() {
+                for b in word.bytes() {
+                    push(
+                        b.to_ascii_lowercase() as char,
+                        b.is_ascii_alphanumeric(),
+                        false,
+                        out,
+                    );
+                }
+            } else if word
+                .chars()
+                .all(|c| nfkc_stable(c) || inert_punctuation(c).is_some())
+            {
+                for c in word.chars() {
+                    if c.is_ascii() {
+                        push(
+                            c.to_ascii_lowercase(),
+                            c.is_ascii_alphanumeric(),
+                            false,
+                            out,
+                        );
+                    } else if let Some(ws) = inert_punctuation(c) {
+                        push(' ', false, ws, out);
+                    } else {
+                        let alnum = !matches!(c, '×' | '÷' | '\u{482}');
+                        push(fast_lower(c), alnum, false, out);
+                    }
+                }
+            } else {
+                for c in word.nfkc() {
+                    for l in c.to_lowercase() {
+                        push(l, l.is_alphanumeric(), l.is_whitespace(), out);
+                    }
+                }
             }
         }
         n
@@ -699,6 +775,13 @@ mod tests {
         let (c, _) = d.exact_key("National flags of Armenia will be lowered.");
         assert_eq!(a, b);
         assert_ne!(a, c);
+        // Curly quotes, dashes and CJK punctuation are dropped like ASCII punctuation.
+        let (q1, _) = d.exact_key("l\u{2019}homme \u{2014} libre\u{2026}");
+        let (q2, _) = d.exact_key("l'homme - libre...");
+        assert_eq!(q1, q2);
+        let (j1, _) = d.exact_key("人人生而自由，在尊严和权利上一律平等。");
+        let (j2, _) = d.exact_key("人人生而自由,在尊严和权利上一律平等.");
+        assert_eq!(j1, j2);
         // NFKC: full-width letters fold to ASCII.
         let (e, _) = d.exact_key("ＡＢＣ def");
         let (f, _) = d.exact_key("abc def");
