@@ -13,8 +13,8 @@
 //!    page numbers alone on a line (`12`, `- 12 -`, `Page 3 of 10`, `iv`), table-of-contents
 //!    entries (a title, then dot leaders, a tab or wide spaces, then a page number; the short
 //!    title line right above such a run, e.g. `CONTENTS`, goes with it), and running headers and
-//!    footers (a short line repeated at least three times, digits folded, that sits next to page
-//!    numbers or recurs at regular intervals).
+//!    footers (a short line repeated at least three times, digits folded, that mostly sits next
+//!    to a page number).
 //! 2. **Wrap width per region**: for every text line, the width of the lines around it (nine
 //!    lines) — the largest length that at least three of them, and 40 % of them, come within 20 %
 //!    of. A region without such a width (one paragraph per line, short title lines) is not
@@ -25,7 +25,7 @@
 //!    starts in lower case; in a document whose paragraphs are separated by blank lines, lines
 //!    with no blank line between them stay together (as in `blank_lines`); in a hard-wrapped
 //!    region, a line is joined to the next when the next line's first word would not have fit
-//!    on it (strictly when it ends a sentence, loosely when it does not). A blank line after
+//!    on it (strictly when it ends a sentence, loosely — beyond 80 % of the width — when it does not). A blank line after
 //!    every line (PDF extraction) therefore means nothing in a wrapped region.
 //! 4. **Dehyphenation** (`dehyphenate`): `inter-` + line break + `national` loses its hyphen
 //!    when the document's own vocabulary says the joined form is a word (it occurs elsewhere in
@@ -486,7 +486,8 @@ fn mark_toc(text: &str, lines: &mut [Line]) {
 }
 
 /// Marks running headers and footers: short text lines that recur (digits folded) at least
-/// three times, next to page numbers or at regular intervals.
+/// three times, most often next to a page number. (Regular spacing alone is not enough: titles
+/// of a series of articles recur that way too.)
 fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
@@ -523,13 +524,7 @@ fn mark_headers_footers(text: &str, lines: &mut [Line]) {
             continue;
         }
         let near = idx.iter().filter(|&&i| near_page_number(i)).count();
-        let gaps: Vec<usize> = idx.windows(2).map(|w| w[1] - w[0]).collect();
-        let (lo, hi) = (
-            gaps.iter().copied().min().unwrap_or(0),
-            gaps.iter().copied().max().unwrap_or(0),
-        );
-        let regular = idx.len() >= 4 && lo >= 10 && hi * 4 <= lo * 5;
-        if near * 2 > idx.len() || regular {
+        if near * 2 > idx.len() {
             marked.extend_from_slice(idx);
         }
     }
@@ -618,7 +613,7 @@ fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: bool) -> Jo
         let needed = a.len + 1 + b.first_word;
         // A sentence end at the end of a full line is as likely a paragraph end (line lengths
         // of proportional fonts vary too much to tell): break there, never mid-sentence.
-        if !a.ends_sentence && needed * 10 > a.width * 7 {
+        if !a.ends_sentence && needed * 5 > a.width * 4 {
             return glue;
         }
     }
