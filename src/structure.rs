@@ -287,16 +287,35 @@ fn is_digits(t: &str, max: usize) -> bool {
 
 /// A page number alone on a line: `12`, `- 12 -`, `(12)`, `12/30`, `Page 3`, `Page 3 of 10`, `iv`.
 fn is_page_number(s: &str) -> bool {
-    if s.len() > 40 {
+    if s.len() > 40 || !(s.len() <= 7 || s.bytes().any(|b| b.is_ascii_digit())) {
         return false;
     }
     let t = s.trim_matches(|c: char| matches!(c, '-' | '–' | '—' | '(' | ')' | '[' | ']' | '|'));
-    let words: Vec<&str> = t.split_whitespace().collect();
+    let mut words = [""; 4];
+    let mut n = 0;
+    for w in t.split_whitespace() {
+        if n == 4 {
+            return false;
+        }
+        words[n] = w;
+        n += 1;
+    }
     let page_word = |w: &str| {
-        matches!(
-            w.to_lowercase().trim_end_matches('.'),
-            "page" | "p" | "pg" | "pag" | "página" | "pagina" | "seite" | "s" | "стр" | "страница"
-        )
+        let w = w.trim_end_matches('.');
+        [
+            "page",
+            "p",
+            "pg",
+            "pag",
+            "página",
+            "pagina",
+            "seite",
+            "s",
+            "стр",
+            "страница",
+        ]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(w) || w.to_lowercase() == *p)
     };
     let of_word = |w: &str| matches!(w, "/" | "of" | "de" | "von" | "sur" | "из" | "di");
     let num = |w: &str| is_digits(w, 4);
@@ -304,7 +323,7 @@ fn is_page_number(s: &str) -> bool {
         w.split_once('/')
             .is_some_and(|(a, b)| is_digits(a, 4) && is_digits(b, 4))
     };
-    match words.as_slice() {
+    match &words[..n] {
         [w] => is_digits(w, 3) || is_roman_lower(w) || slash(w),
         [p, n] => page_word(p) && (num(n) || slash(n) || is_roman_lower(n)),
         [a, o, b] => num(a) && of_word(o) && num(b),
@@ -388,7 +407,9 @@ fn toc_entry(s: &str) -> (bool, bool) {
         .rfind(|c: char| !c.is_ascii_alphanumeric())
         .map_or(0, |i| i + t[i..].chars().next().map_or(1, char::len_utf8));
     let num = &t[num_start..];
-    if !(is_digits(num, 4) || is_roman_lower(&num.to_lowercase())) || num_start == 0 {
+    let roman =
+        !num.is_empty() && num.len() <= 7 && num.bytes().all(|b| b"ivxlcIVXLC".contains(&b));
+    if !(is_digits(num, 4) || roman) || num_start == 0 {
         return (false, false);
     }
     let head = &t[..num_start];
@@ -413,7 +434,7 @@ fn mark_toc(text: &str, lines: &mut [Line]) {
     let marks: Vec<(bool, bool)> = lines
         .iter()
         .map(|l| {
-            if l.is_text() && (l.last.is_ascii_alphanumeric()) {
+            if l.is_text() && (l.last.is_ascii_digit() || "ivxlcIVXLC".contains(l.last)) {
                 toc_entry(&text[l.content.clone()])
             } else {
                 (false, false)
@@ -489,6 +510,15 @@ fn mark_toc(text: &str, lines: &mut [Line]) {
 /// three times, most often next to a page number. (Regular spacing alone is not enough: titles
 /// of a series of articles recur that way too.)
 fn mark_headers_footers(text: &str, lines: &mut [Line]) {
+    if lines
+        .iter()
+        .filter(|l| l.kind == LineKind::PageNumber)
+        .take(2)
+        .count()
+        < 2
+    {
+        return;
+    }
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
         if !l.is_text() || l.len > 100 || l.len < 3 || l.marker != 0 {
