@@ -154,6 +154,17 @@ pub struct Evidence {
     pub bad: u32,
     /// Characters that are not whitespace.
     pub chars: u32,
+    /// Excess bits and unseen share that real text of the script reaches by itself.
+    pub margins: (f32, f32),
+}
+
+/// How far real text of a script strays from its model before it counts as evidence. The Latin
+/// model mixes 135 languages and Thai writes no spaces between words: both stray further.
+fn margins(script: &str) -> (f32, f32) {
+    match script {
+        "Latn" | "Thai" => (0.6, 0.15),
+        _ => (0.3, 0.08),
+    }
 }
 
 impl Evidence {
@@ -167,8 +178,9 @@ impl Evidence {
         let model = if self.letters == 0 {
             0.0
         } else {
-            let z = (self.excess_bits - 0.3).max(0.0) / 0.6
-                + (self.unseen - 0.08).max(0.0) / 0.2
+            let (excess0, unseen0) = self.margins;
+            let z = (self.excess_bits - excess0).max(0.0) / 0.6
+                + (self.unseen - unseen0).max(0.0) / 0.2
                 + 0.5 * self.runs as f32;
             let confidence = (self.letters as f32 / 25.0).min(1.0);
             (z / 2.0).min(1.0) * confidence
@@ -266,6 +278,32 @@ impl ScriptModel {
     }
 }
 
+/// Whether the UTF-8 bytes may hold U+FFFD, a private-use code point or a mojibake lead
+/// (`Ã Â Ø Ù Ð Ñ Ú Û × â Î Ï` are C3 82/83/98/99/90/91/9A/9B/97/A2/8E/8F).
+fn may_have_bad(b: &[u8]) -> bool {
+    b.windows(2).any(|w| match w[0] {
+        0xEE | 0xEF | 0xF3 | 0xF4 => true,
+        0xC3 => matches!(
+            w[1],
+            0x82 | 0x83 | 0x8E | 0x8F | 0x90 | 0x91 | 0x97 | 0x98 | 0x99 | 0x9A | 0x9B | 0xA2
+        ),
+        _ => false,
+    })
+}
+
+/// U+FFFD, private-use code points and mojibake pairs in `text`.
+fn count_bad(text: &str) -> u32 {
+    let mut bad = 0;
+    let mut prev = ' ';
+    for c in text.chars() {
+        if c == '\u{FFFD}' || is_private_use(c) || (is_mojibake_tail(c) && is_mojibake_lead(prev)) {
+            bad += 1;
+        }
+        prev = c;
+    }
+    bad
+}
+
 fn is_presentation_form(c: char) -> bool {
     matches!(c as u32, 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
@@ -282,53 +320,45 @@ impl GarbledModel {
 
     /// Scans `text`, whose dominant script is `script` (ISO 15924).
     pub fn evidence(&self, text: &str, script: &str) -> Evidence {
-        let mut ev = Evidence::default();
-        let mut prev_char = ' ';
-        for c in text.chars() {
-            if c.is_ascii() {
-                if !c.is_ascii_whitespace() {
-                    ev.chars += 1;
-                }
-                prev_char = c;
-                continue;
-            }
-            if !c.is_whitespace() {
-                ev.chars += 1;
-            }
-            if c == '\u{FFFD}'
-                || is_private_use(c)
-                || (is_mojibake_tail(c) && is_mojibake_lead(prev_char))
-            {
-                ev.bad += 1;
-            }
-            prev_char = c;
-        }
+        let mut ev = Evidence {
+            chars: text
+                .bytes()
+                .filter(|&b| b & 0xC0 != 0x80 && !b.is_ascii_whitespace())
+                .count() as u32,
+            bad: if may_have_bad(text.as_bytes()) {
+                count_bad(text)
+            } else {
+                0
+            },
+            ..Evidence::default()
+        };
         let Some(m) = self.get(script) else {
             return ev;
         };
-        let (mut p1, mut p2) = (m.boundary, m.boundary);
+        ev.margins = margins(m.code);
+        let count_runs = m.script != Script::Latin;
+        let b = m.boundary;
+        let (mut p1, mut p2) = (b, b);
         let mut cost = 0u32;
         let mut transitions = 0u32;
         let mut trigrams = 0u32;
         let mut unseen = 0u32;
         let mut run = 0u32;
-        let mut step = |s: u8, ev: &mut Evidence| {
-            if s == m.boundary && p1 == m.boundary {
-                return;
+        for s in text.chars().map(|c| m.symbol(c)).chain(std::iter::once(b)) {
+            if s == b && p1 == b {
+                continue;
             }
             cost += m.cost(p1, s);
             transitions += 1;
-            if !(p2 == m.boundary && p1 == m.boundary) {
+            if p2 != b || p1 != b {
                 trigrams += 1;
-                if !m.seen(p2, p1, s) {
-                    unseen += 1;
-                }
+                unseen += !m.seen(p2, p1, s) as u32;
             }
-            if s != m.boundary {
+            if s != b {
                 ev.letters += 1;
                 if s == p1 {
                     run += 1;
-                    if run == 2 && m.code != "Latn" {
+                    if run == 2 && count_runs {
                         ev.runs += 1;
                     }
                 } else {
@@ -339,11 +369,7 @@ impl GarbledModel {
             }
             p2 = p1;
             p1 = s;
-        };
-        for c in text.chars() {
-            step(m.symbol(c), &mut ev);
         }
-        step(m.boundary, &mut ev);
         if transitions > 0 {
             ev.excess_bits = cost as f32 / 8.0 / transitions as f32 - m.mean;
         }
@@ -370,5 +396,56 @@ mod tests {
         for s in ["Arab", "Hebr", "Cyrl", "Grek", "Latn", "Deva"] {
             assert!(codes.contains(&s), "{s} missing from {codes:?}");
         }
+    }
+
+    /// Raw lines 11, 14 and 21 of raw/004_f87cfe8deb922ad8.txt: Arabic through a broken PDF
+    /// font map (whatlang still calls them Arabic).
+    const GARBLED_004: [&str; 3] = [
+        "لإنللن مفللن   اا:اذ بيجلل تحيللأ اما للس حقلل  لإنللن  اه اللاا ةيللو الة للالس الللنا    مللن",
+        "ق قةا  المجق   مشلا ةس المس الاا النةنيلس قنلن  اه الاا تالنند أا نضل  بلالتي تو ، 5/1في مةً",
+        "لنعزيلز واايلس لإنلن  اه الاا مس اس وةنيس قنن  اه ااا اعنمدتها ننس الننايق الدوليس لقمس ااا النةنيس  *",
+    ];
+
+    /// Legible real text: the header of raw/004 and UDHR Article 1 in several scripts.
+    const LEGIBLE: [(&str, &str); 8] = [
+        ("Arab", "المدنية والسياسية والاقتصادية ،وحماية جميع حقوق الإنسانتعزيز"),
+        ("Arab", "والاجتماعية والثقافية، بما في ذلك الحق في التنمية"),
+        ("Arab", "يولد جميع الناس أحرارًا متساوين في الكرامة والحقوق. وقد وهبوا عقلاً وضميرًا وعليهم أن يعامل بعضهم بعضًا بروح الإخاء."),
+        ("Arab", "تمام انسان آزاد اور حقوق و عزت کے اعتبار سے برابر پیدا ہوئے ہیں۔ انہیں ضمیر اور عقل ودیعت ہوئی ہے۔"),
+        ("Hebr", "כל בני אדם נולדו בני חורין ושווים בערכם ובזכויותיהם. כולם חוננו בתבונה ובמצפון, לפיכך חובה עליהם לנהוג איש ברעהו ברוח של אחוה."),
+        ("Cyrl", "Все люди рождаются свободными и равными в своем достоинстве и правах. Они наделены разумом и совестью и должны поступать в отношении друг друга в духе братства."),
+        ("Grek", "Όλοι οι άνθρωποι γεννιούνται ελεύθεροι και ίσοι στην αξιοπρέπεια και τα δικαιώματα."),
+        ("Latn", "The crime committed in Khojaly city at the night from 25 to 26 February, 1992, by the Armenian armed forces"),
+    ];
+
+    #[test]
+    fn garbled_004_against_legible_text() {
+        let m = model();
+        for g in GARBLED_004 {
+            let s = m.score(g, "Arab");
+            assert!(s >= 0.5, "{s} {:?}: {g}", m.evidence(g, "Arab"));
+        }
+        for (script, t) in LEGIBLE {
+            let s = m.score(t, script);
+            assert!(s < 0.5, "{s} {:?}: {t}", m.evidence(t, script));
+        }
+    }
+
+    #[test]
+    fn replacement_private_use_and_mojibake() {
+        let m = model();
+        assert!(m.score("\u{FFFD}\u{FFFD}\u{FFFD} \u{FFFD}\u{FFFD}", "Zyyy") >= 0.5);
+        assert!(m.score("\u{E000}\u{E001}\u{E002}\u{E003}", "Zyyy") >= 0.5);
+        // UTF-8 Arabic read as windows-1252.
+        assert!(m.score("Ø§Ù„Ø¥Ù†Ø³Ø§Ù†", "Latn") >= 0.5);
+        assert!(m.score("Ã©tÃ© Ã  la plage", "Latn") >= 0.5);
+        assert_eq!(m.evidence("été à la plage", "Latn").bad, 0);
+        assert!(m.score("人人生而自由，在尊严和权利上一律平等。", "Hani") < 0.5);
+    }
+
+    #[test]
+    fn runs_of_one_letter() {
+        let e = model().evidence("النللللللةا واًنللللللا عقي لللللا", "Arab");
+        assert!(e.runs >= 3, "{e:?}");
     }
 }

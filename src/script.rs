@@ -134,15 +134,19 @@ pub fn dominant_script(text: &str) -> &'static str {
     // Small linear table: a segment rarely has more than two or three scripts.
     let mut counts: Vec<(Script, u32)> = Vec::with_capacity(4);
     for c in text.chars() {
-        let s = if c.is_ascii_alphabetic() {
-            Script::Latin
-        } else if c.is_ascii() {
-            continue;
-        } else {
-            match c.script() {
+        let s = match c as u32 {
+            0x41..=0x5A | 0x61..=0x7A => Script::Latin,
+            0..=0x7F => continue,
+            // Fast paths for the common letters; everything else asks unicode-script.
+            0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => Script::Latin,
+            0x391..=0x3A1 | 0x3A3..=0x3CE => Script::Greek,
+            0x400..=0x481 | 0x48A..=0x52F => Script::Cyrillic,
+            0x5D0..=0x5EA => Script::Hebrew,
+            0x621..=0x63F | 0x641..=0x64A => Script::Arabic,
+            _ => match c.script() {
                 Script::Common | Script::Inherited | Script::Unknown => continue,
                 s => s,
-            }
+            },
         };
         match counts.iter_mut().find(|(k, _)| *k == s) {
             Some((_, n)) => *n += 1,
