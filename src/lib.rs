@@ -20,6 +20,7 @@ pub mod decode;
 pub mod dedup;
 pub mod doc;
 pub mod filter;
+pub mod garbled;
 pub mod input;
 pub mod lang;
 pub mod mojibake;

@@ -272,10 +272,12 @@ impl Stages {
         clock.lap(SEGMENT);
 
         for seg in segments.iter_mut().filter(|s| s.dropped.is_none()) {
-            let info = self.script.tag(&clean[seg.text.clone()]);
-            seg.script = info.script;
-            seg.direction = info.direction;
-            seg.rtl_runs = info.rtl_runs;
+            let tagged = self.script.tag_segment(&mut clean, seg.text.clone());
+            seg.script = tagged.info.script;
+            seg.direction = tagged.info.direction;
+            seg.rtl_runs = tagged.info.rtl_runs;
+            seg.flags.insert(tagged.flags);
+            seg.garbled_score = tagged.garbled_score;
         }
         clock.lap(SCRIPT);
         self.lang.tag_document(&clean, &mut segments);

@@ -1,0 +1,114 @@
+//! The script stage end to end: raw/004_f87cfe8deb922ad8.txt (Arabic extracted from a PDF, with
+//! a legible header, a visual-order bracket pair and lines from a broken font map, then English).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn run_004(dir: &Path, extra_config: &str) -> Vec<Value> {
+    let raw = dir.join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let name = "004_f87cfe8deb922ad8.txt";
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("raw").join(name),
+        raw.join(name),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pipeline.toml"),
+        format!("[input]\npaths = [\"raw\"]\n\n[output]\ndir = \"out\"\n{extra_config}"),
+    )
+    .unwrap();
+    Command::cargo_bin("scriptorium")
+        .unwrap()
+        .current_dir(dir)
+        .args(["run", "--quiet"])
+        .assert()
+        .success();
+    std::fs::read_to_string(dir.join("out/segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn flags(s: &Value) -> Vec<&str> {
+    s["flags"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn text(s: &Value) -> &str {
+    s["text"].as_str().unwrap()
+}
+
+fn line(s: &Value) -> u64 {
+    s["line"].as_u64().unwrap()
+}
+
+#[test]
+fn arabic_header_brackets_garbled_and_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let segs = run_004(dir.path(), "");
+
+    // The legible header (raw lines 1–9): Arabic, right to left, not garbled.
+    let header: Vec<&Value> = segs.iter().filter(|s| line(s) <= 9).collect();
+    assert!(header.len() >= 2, "{header:?}");
+    for s in &header {
+        assert_eq!(s["script"], "Arab", "{s}");
+        assert_eq!(s["direction"], "rtl", "{s}");
+        assert!(!flags(s).contains(&"garbled"), "{s}");
+    }
+
+    // Raw line 8: `)أمين المظالم(` is repaired to `(أمين المظالم)` and flagged.
+    let ombudsman = header
+        .iter()
+        .find(|s| text(s).contains("أمين المظالم"))
+        .expect("the ombudsman segment");
+    assert!(text(ombudsman).contains("(أمين المظالم)"), "{ombudsman}");
+    assert!(flags(ombudsman).contains(&"repaired_bidi"), "{ombudsman}");
+
+    // Raw lines 11–24: a broken font map. The long segments are all flagged, with a score.
+    let garbled: Vec<&Value> = segs
+        .iter()
+        .filter(|s| (11..=24).contains(&line(s)) && s["script"] == "Arab")
+        .collect();
+    let long: Vec<&&Value> = garbled
+        .iter()
+        .filter(|s| text(s).chars().count() > 60)
+        .collect();
+    assert!(long.len() >= 3, "{garbled:?}");
+    for s in &long {
+        assert!(flags(s).contains(&"garbled"), "{s}");
+        assert!(s["garbled_score"].as_f64().unwrap() >= 0.5, "{s}");
+    }
+
+    // The English annex: not garbled, left to right.
+    let english: Vec<&Value> = segs.iter().filter(|s| s["script"] == "Latn").collect();
+    assert!(english.len() > 10);
+    for s in &english {
+        assert!(!flags(s).contains(&"garbled"), "{s}");
+        assert_ne!(s["direction"], "rtl", "{s}");
+    }
+}
+
+#[test]
+fn drop_garbled_and_no_bidi_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let segs = run_004(
+        dir.path(),
+        "\n[script]\nrepair_bidi = false\n\n[filter]\ndrop_garbled = true\n",
+    );
+    assert!(segs.iter().all(|s| !flags(s).contains(&"garbled")));
+    assert!(segs.iter().any(|s| text(s).contains(")أمين المظالم(")));
+    assert!(segs.iter().all(|s| !flags(s).contains(&"repaired_bidi")));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert!(
+        report["segments"]["dropped"]["garbled"].as_u64().unwrap() >= 3,
+        "{report}"
+    );
+}
