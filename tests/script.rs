@@ -79,7 +79,8 @@ fn arabic_header_brackets_garbled_and_english() {
         .iter()
         .filter(|s| text(s).chars().count() > 60)
         .collect();
-    assert!(long.len() >= 3, "{garbled:?}");
+    // Reflow joins the garbled lines into a few paragraphs; each long one must be flagged.
+    assert!(long.len() >= 2, "{garbled:?}");
     for s in &long {
         assert!(flags(s).contains(&"garbled"), "{s}");
         assert!(s["garbled_score"].as_f64().unwrap() >= 0.5, "{s}");
