@@ -440,15 +440,25 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
         pb
     };
     let batch = (threads * 32).max(64);
-    let result = (|| -> Result<(), RunError> {
-        for chunk in inputs.chunks(batch) {
-            let processed: Vec<ProcessedDoc> = pool.install(|| {
-                use rayon::prelude::*;
-                chunk
-                    .par_iter()
-                    .map(|d| stages.process(d, stdin.as_deref()))
-                    .collect()
-            });
+    let process_chunk = |chunk: &[InputDoc]| -> Vec<ProcessedDoc> {
+        pool.install(|| {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|d| stages.process(d, stdin.as_deref()))
+                .collect()
+        })
+    };
+    // The ordered pass over batch k (dedup decisions, writing) runs on this thread while the
+    // pool processes batch k + 1, so the serial part does not leave the workers idle.
+    let result = std::thread::scope(|scope| -> Result<(), RunError> {
+        let mut chunks = inputs.chunks(batch);
+        let mut pending = chunks.next().map(|c| scope.spawn(move || process_chunk(c)));
+        while let Some(handle) = pending.take() {
+            let processed = handle
+                .join()
+                .map_err(|_| RunError::Threads("a worker thread panicked".into()))?;
+            pending = chunks.next().map(|c| scope.spawn(move || process_chunk(c)));
             for mut p in processed {
                 let t0 = Instant::now();
                 if !p.segments.is_empty() {
@@ -471,7 +481,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
             }
         }
         Ok(())
-    })();
+    });
     progress.finish_and_clear();
     if let Err(e) = result {
         writer.abandon();
