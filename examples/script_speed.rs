@@ -12,17 +12,13 @@ use std::time::Instant;
 use scriptorium::config::ScriptConfig;
 use scriptorium::script::{direction, dominant_script, ScriptTagger};
 
-fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(p)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        entries.sort();
-        for e in entries {
-            walk(&e, out);
-        }
-    } else {
-        out.push(p.to_path_buf());
+/// The files under `dir`, in the order a run reads them.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(docs) = scriptorium::input::list_inputs(&[dir.to_path_buf()]) {
+        out.extend(docs.into_iter().filter_map(|d| match d.origin {
+            scriptorium::input::Source::File(p) => Some(p),
+            scriptorium::input::Source::Stdin => None,
+        }));
     }
 }
 

@@ -12,18 +12,13 @@ use std::time::Instant;
 use scriptorium::config::Config;
 use scriptorium::pipeline::Stages;
 
+/// The files under `dir`, in the order a run reads them.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut v: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            walk(&p, out)
-        } else {
-            out.push(p)
-        }
+    if let Ok(docs) = scriptorium::input::list_inputs(&[dir.to_path_buf()]) {
+        out.extend(docs.into_iter().filter_map(|d| match d.origin {
+            scriptorium::input::Source::File(p) => Some(p),
+            scriptorium::input::Source::Stdin => None,
+        }));
     }
 }
 

@@ -713,7 +713,6 @@ impl DedupIndex {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::doc::SegKind;
 
     fn cfg() -> DedupConfig {
         Config::default().dedup
@@ -721,19 +720,7 @@ mod tests {
 
     /// Segments of `paras` (each a list of sentences) laid out in one clean text.
     fn doc(paras: &[&[&str]]) -> (String, Vec<Segment>) {
-        let mut clean = String::new();
-        let mut segs = Vec::new();
-        for (b, p) in paras.iter().enumerate() {
-            for s in p.iter() {
-                if !clean.is_empty() {
-                    clean.push('\n');
-                }
-                let t0 = clean.len();
-                clean.push_str(s);
-                segs.push(Segment::new(0..0, t0..clean.len(), b, SegKind::Sentence));
-            }
-        }
-        (clean, segs)
+        crate::doc::layout(paras)
     }
 
     fn run(cfg: &DedupConfig, docs: &[(&str, &[&[&str]])]) -> Vec<Vec<Segment>> {

@@ -277,6 +277,30 @@ impl Segment {
     }
 }
 
+/// Lays out paragraphs of sentences as a document's output text and its segments (the shape the
+/// pipeline produces: segments separated by `\n`, source ranges equal to output ranges). For
+/// callers that have sentences already, and for tests of the later stages.
+pub fn layout(paras: &[&[&str]]) -> (String, Vec<Segment>) {
+    let mut clean = String::new();
+    let mut segs = Vec::new();
+    for (b, p) in paras.iter().enumerate() {
+        for s in p.iter() {
+            if !clean.is_empty() {
+                clean.push('\n');
+            }
+            let t0 = clean.len();
+            clean.push_str(s);
+            segs.push(Segment::new(
+                t0..clean.len(),
+                t0..clean.len(),
+                b,
+                SegKind::Sentence,
+            ));
+        }
+    }
+    (clean, segs)
+}
+
 /// Renders `src[range]` into `out` as output text: the ranges in `elide` are left out, every run
 /// of whitespace (line breaks included) becomes one space, and the ends are trimmed.
 pub fn render_into(src: &str, range: Range<usize>, elide: &[Range<usize>], out: &mut String) {

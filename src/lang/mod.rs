@@ -340,7 +340,6 @@ fn add(acc: &mut [u32], v: &[u32]) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::doc::SegKind;
 
     fn tagger() -> LangTagger {
         LangTagger::new(&Config::default().language)
@@ -348,20 +347,9 @@ mod tests {
 
     /// One paragraph per inner slice; returns (lang, source) per segment.
     fn tag(t: &LangTagger, paras: &[&[&str]]) -> Vec<(&'static str, &'static str)> {
-        let mut clean = String::new();
-        let mut segs = Vec::new();
-        for (b, p) in paras.iter().enumerate() {
-            for s in p.iter() {
-                if !clean.is_empty() {
-                    clean.push('\n');
-                }
-                let start = clean.len();
-                clean.push_str(s);
-                let mut seg =
-                    Segment::new(start..clean.len(), start..clean.len(), b, SegKind::Sentence);
-                seg.script = crate::script::dominant_script(s);
-                segs.push(seg);
-            }
+        let (clean, mut segs) = crate::doc::layout(paras);
+        for seg in &mut segs {
+            seg.script = crate::script::dominant_script(&clean[seg.text.clone()]);
         }
         t.tag_document(&clean, &mut segs);
         segs.iter()
