@@ -155,10 +155,9 @@ fn statement_004_joined_near_duplicates_000() {
     assert!(!dups.is_empty());
 }
 
-/// The same on raw/ itself: needs the structure stage's reflow to turn 004's hard-wrapped lines
-/// into paragraphs. Un-ignore once reflow is merged (paragraph indices may then need updating).
+/// The same on raw/ itself, where the structure stage's reflow turns 004's hard-wrapped lines
+/// into paragraphs.
 #[test]
-#[ignore = "needs reflow of raw/004 (structure issue)"]
 fn raw_004_near_duplicates_000() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
