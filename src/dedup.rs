@@ -80,6 +80,41 @@ const EMPTY: u32 = u32::MAX;
 
 /// Whether `c` belongs to a script written without spaces between words, where shingles are
 /// made of characters rather than words.
+/// The keys of dedup's tables are xxh3 hashes already: hashing them again (SipHash) is wasted
+/// work, so the table takes their low 64 bits as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHash;
+
+#[derive(Debug, Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by u64/u128 keys; fold anything else in.
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0 ^ u64::from_le_bytes(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 ^= n as u64;
+    }
+}
+
+impl std::hash::BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher::default()
+    }
+}
+
 /// Characters that NFKC leaves alone whatever surrounds them: base letters with combining class
 /// 0, quick-check Yes, no compatibility decomposition, and never the second of a composition.
 /// A text made only of these is NFKC already; anything else goes to the full quick check.
@@ -401,7 +436,7 @@ struct NearIndex {
     k: usize,
     threshold: f32,
     /// Band key → the first unit that had it.
-    buckets: HashMap<u64, u32>,
+    buckets: HashMap<u64, u32, KeyHash>,
     /// `k` values per unit, truncated to 16 bits (equal values stay equal; unequal ones collide
     /// with probability 2⁻¹⁶).
     sigs: Vec<u16>,
@@ -509,7 +544,7 @@ fn align(i: usize, n: usize, m: usize) -> usize {
 pub struct DedupIndex {
     action: DedupAction,
     enabled: bool,
-    exact: HashMap<u128, SegRef>,
+    exact: HashMap<u128, SegRef, KeyHash>,
     paragraphs: NearIndex,
     documents: NearIndex,
     doc_ids: Vec<String>,
@@ -523,7 +558,7 @@ impl DedupIndex {
         DedupIndex {
             action: cfg.action,
             enabled: cfg.enabled,
-            exact: HashMap::new(),
+            exact: HashMap::default(),
             paragraphs: NearIndex::new(cfg, cfg.threshold),
             documents: NearIndex::new(cfg, cfg.document_threshold),
             doc_ids: Vec::new(),

@@ -330,6 +330,10 @@ fn push_folded(piece: &str, out: &mut String, pending_space: &mut bool, start_le
         if x < 0x80 {
             return x.is_ascii_whitespace().then_some(1);
         }
+        // Only U+0085, U+00A0, U+1680, U+2000..U+205F and U+3000 are non-ASCII whitespace.
+        if !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+            return None;
+        }
         let c = piece[i..].chars().next()?;
         c.is_whitespace().then(|| c.len_utf8())
     };
