@@ -167,8 +167,11 @@ impl Decoder {
             }
         }
         // UTF-16 of a script with no ASCII at all has no NUL byte, and its code units have many
-        // low bytes below 0x20: sniff before the control-byte test.
-        if self.detect_utf16_utf32 {
+        // low bytes below 0x20: sniff before the control-byte test. But bytes that are valid
+        // UTF-8 with multi-byte characters are UTF-8 with stray NULs: real UTF-16 text is
+        // practically never valid UTF-8 unless it is all ASCII.
+        let utf8_with_nul = has_nul && !raw.is_ascii() && std::str::from_utf8(raw).is_ok();
+        if self.detect_utf16_utf32 && !utf8_with_nul {
             if let Some(d) = sniff_wide(raw) {
                 return Ok(d);
             }
@@ -445,6 +448,15 @@ fn sniff_utf16(raw: &[u8]) -> Option<(&'static Encoding, f32)> {
                 u16::from_be_bytes([p[0], p[1]])
             }
         });
+        // 8-bit text read as UTF-16 gives code units whose two bytes are both printable ASCII
+        // (`ll` → U+6C6C); real UTF-16 CJK has low bytes all over 0x00..=0xFF.
+        let printable = |b: u8| (0x20..0x7F).contains(&b) || b == b'\n' || b == b'\r';
+        let pairs = sample.chunks_exact(2);
+        let n_pairs = pairs.len().max(1);
+        let ascii_pairs = pairs.filter(|p| printable(p[0]) && printable(p[1])).count();
+        if ascii_pairs * 10 >= n_pairs * 6 {
+            continue;
+        }
         let (mut ok, mut anchors, mut bad, mut total) = (0usize, 0usize, 0usize, 0usize);
         let mut high: Option<u16> = None;
         for u in units {

@@ -97,13 +97,17 @@ pub fn repair(text: &str) -> Option<Repaired> {
             end = i + d.len_utf8();
             iter.next();
         }
-        let Some(mut fixed) = fix_run(&text[start..end]) else {
+        let Some((mut fixed, pieces)) = fix_run(&text[start..end]) else {
             continue;
         };
         // Text mis-decoded twice (or three times) is still a run of mojibake after one repair.
+        let mut passes = 1;
         for _ in 0..2 {
             match fix_run(&fixed) {
-                Some(again) => fixed = again,
+                Some((again, _)) => {
+                    fixed = again;
+                    passes += 1;
+                }
                 None => break,
             }
         }
@@ -111,7 +115,19 @@ pub fn repair(text: &str) -> Option<Repaired> {
         b.copy(start - copied);
         let rep_start = out.len();
         out.push_str(&fixed);
-        b.replace(end - start, fixed.len());
+        if passes == 1 {
+            // One pass: each repaired sequence maps to its own bytes, the rest is copied, so a
+            // segment boundary inside the run (at a no-break space) still maps exactly.
+            for (old_len, new_len, repaired_piece) in pieces {
+                if repaired_piece {
+                    b.replace(old_len, new_len);
+                } else {
+                    b.copy(old_len);
+                }
+            }
+        } else {
+            b.replace(end - start, fixed.len());
+        }
         repaired.push(rep_start..out.len());
         copied = end;
     }
@@ -127,8 +143,12 @@ pub fn repair(text: &str) -> Option<Repaired> {
     })
 }
 
-/// Repairs one run of characters, or `None` when the evidence is not clear.
-fn fix_run(run: &str) -> Option<String> {
+/// A piece of a repaired run: input bytes, output bytes, and whether it was repaired (or copied).
+type Piece = (usize, usize, bool);
+
+/// Repairs one run of characters, or `None` when the evidence is not clear. Also returns the
+/// pieces of the run in order: (input bytes, output bytes, repaired or copied).
+fn fix_run(run: &str) -> Option<(String, Vec<Piece>)> {
     let mut bytes = Vec::with_capacity(run.len());
     let mut chars = Vec::with_capacity(run.len());
     for c in run.chars() {
@@ -144,15 +164,26 @@ fn fix_run(run: &str) -> Option<String> {
     if !whole && !seqs.iter().all(|s| s.strong) {
         return None;
     }
+    let utf8_len = |cs: &[char]| cs.iter().map(|c| c.len_utf8()).sum::<usize>();
     let mut out = String::with_capacity(run.len());
+    let mut pieces = Vec::new();
     let mut k = 0usize;
     for s in &seqs {
-        out.extend(&chars[k..s.start]);
+        if s.start > k {
+            out.extend(&chars[k..s.start]);
+            let n = utf8_len(&chars[k..s.start]);
+            pieces.push((n, n, false));
+        }
         out.push(s.ch);
+        pieces.push((utf8_len(&chars[s.start..s.end]), s.ch.len_utf8(), true));
         k = s.end;
     }
-    out.extend(&chars[k..]);
-    Some(out)
+    if k < chars.len() {
+        out.extend(&chars[k..]);
+        let n = utf8_len(&chars[k..]);
+        pieces.push((n, n, false));
+    }
+    Some((out, pieces))
 }
 
 struct Seq {

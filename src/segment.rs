@@ -200,6 +200,17 @@ impl Segmenter {
                 }
             }
             let quoted = j > closers_at;
+            // A boundary never separates a character from its combining marks.
+            while j < end {
+                let Some(d) = text[j..end].chars().next() else {
+                    break;
+                };
+                if unicode_normalization::char::is_combining_mark(d) {
+                    j += d.len_utf8();
+                } else {
+                    break;
+                }
+            }
             let boundary = self.is_boundary(
                 text,
                 start,
@@ -386,6 +397,12 @@ mod tests {
             split("Wait... what? No... Later."),
             vec!["Wait... what?", "No...", "Later."]
         );
+    }
+
+    #[test]
+    fn combining_marks_stay_with_their_base() {
+        let s = "自由である。\u{301}\u{327} 次。";
+        assert_eq!(split(s), vec!["自由である。\u{301}\u{327}", "次。"]);
     }
 
     #[test]
