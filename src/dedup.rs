@@ -281,7 +281,12 @@ impl Dedup {
             } else {
                 for c in word.nfkc() {
                     for l in c.to_lowercase() {
-                        push(l, l.is_alphanumeric(), l.is_whitespace(), out);
+                        push(
+                            l,
+                            crate::chars::is_letter_or_digit(l),
+                            l.is_whitespace(),
+                            out,
+                        );
                     }
                 }
             }

@@ -259,7 +259,7 @@ impl ScriptModel {
                 }
             }
         }
-        if c.is_alphabetic() && c.script() == self.script && !is_presentation_form(c) {
+        if crate::chars::is_letter(c) && c.script() == self.script && !is_presentation_form(c) {
             self.other
         } else {
             self.boundary

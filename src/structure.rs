@@ -243,7 +243,7 @@ impl Line {
         };
         line.rtl = s
             .chars()
-            .find(|c| c.is_alphabetic())
+            .find(|c| crate::chars::is_letter(*c))
             .is_some_and(is_rtl_letter);
         line.ends_sentence =
             ends_sentence(s) || (line.rtl && s.trim_start_matches(CLOSERS).starts_with(TERMINAL));
@@ -415,7 +415,12 @@ fn toc_entry(s: &str) -> (bool, bool) {
     let head = &t[..num_start];
     let title = head.trim_end_matches([' ', '\t', '.', '…', '·', '_']);
     let leader = &head[title.len()..];
-    if title.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+    if title
+        .chars()
+        .filter(|c| crate::chars::is_letter(*c))
+        .count()
+        < 2
+    {
         return (false, false);
     }
     let dots = leader.matches(['.', '·', '_']).count();
@@ -623,7 +628,7 @@ fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: bool) -> Jo
         && s[..s.len() - 1]
             .chars()
             .next_back()
-            .is_some_and(char::is_alphabetic)
+            .is_some_and(crate::chars::is_letter)
         && b.first.is_alphanumeric();
     if hyphen && gap <= 1 {
         return Join::Hyphen;
@@ -687,7 +692,7 @@ fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
         }
     };
     for (i, c) in text.char_indices() {
-        let word_char = c.is_alphanumeric() || c == '-';
+        let word_char = crate::chars::is_letter_or_digit(c) || c == '-';
         match (word_char, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -708,10 +713,12 @@ fn split_word(s: &str, t: &str) -> Option<(String, String)> {
     let a_start = head
         .char_indices()
         .rev()
-        .find(|(_, c)| !c.is_alphabetic())
+        .find(|(_, c)| !crate::chars::is_letter(*c))
         .map_or(0, |(i, c)| i + c.len_utf8());
     let a = &head[a_start..];
-    let b_end = t.find(|c: char| !c.is_alphabetic()).unwrap_or(t.len());
+    let b_end = t
+        .find(|c: char| !crate::chars::is_letter(c))
+        .unwrap_or(t.len());
     let b = &t[..b_end];
     if a.is_empty() || b.is_empty() {
         return None;
@@ -755,7 +762,7 @@ fn emphasis_markers(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>
         let prev = s[..i].chars().next_back();
         let next = s[j..].chars().next();
         let ws = |c: Option<char>| c.is_none_or(char::is_whitespace);
-        let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let alnum = |c: Option<char>| c.is_some_and(crate::chars::is_letter_or_digit);
         let (can_open, can_close) = if ch == b'*' {
             (!ws(next), !ws(prev))
         } else {
@@ -783,7 +790,11 @@ fn is_heading(s: &str, multi_line: bool) -> bool {
     let (mut letters, mut upper, mut lower, mut other, mut chars) = (0, 0, 0, 0, 0);
     for c in s.chars() {
         chars += 1;
-        if c.is_alphabetic() {
+        if chars > 200 {
+            // Longer than any heading below: no need to look further.
+            return false;
+        }
+        if crate::chars::is_letter(c) {
             letters += 1;
             if c.is_uppercase() {
                 upper += 1;
@@ -817,9 +828,9 @@ fn is_heading(s: &str, multi_line: bool) -> bool {
     if ends.ends_with(TERMINAL) || ends.ends_with([',', ';', ':']) {
         return false;
     }
-    let first = s.chars().find(|c| c.is_alphanumeric());
-    let cased_first =
-        first.is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()));
+    let first = s.chars().find(|c| crate::chars::is_letter_or_digit(*c));
+    let cased_first = first
+        .is_some_and(|c| c.is_uppercase() || (crate::chars::is_letter(c) && !c.is_lowercase()));
     cased_first && (multi_line || chars <= 100)
 }
 
@@ -1290,14 +1301,14 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
             }
             let mut s = String::new();
             render_into(t, b.range.clone(), &b.elide, &mut s);
-            out.extend(s.chars().filter(|c| c.is_alphabetic()));
+            out.extend(s.chars().filter(|c| crate::chars::is_letter(*c)));
             let mut skip: &[Range<usize>] = &[];
             if b.kind == BlockKind::ListItem {
                 skip = &b.elide[..1];
             }
             for (i, c) in t[b.range.clone()].char_indices() {
                 let at = b.range.start + i;
-                if c.is_alphabetic() && !skip.iter().any(|r| r.contains(&at)) {
+                if crate::chars::is_letter(c) && !skip.iter().any(|r| r.contains(&at)) {
                     expected.push(c);
                 }
             }

@@ -41,7 +41,7 @@ fn is_letter(c: char) -> bool {
         0xC0..=0x24F => !matches!(c, '\u{D7}' | '\u{F7}'),
         // Cyrillic letters.
         0x400..=0x481 | 0x48A..=0x52F => true,
-        _ => c.is_alphabetic() || is_combining_mark(c),
+        _ => crate::chars::is_letter(c) || is_combining_mark(c),
     }
 }
 
