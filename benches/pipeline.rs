@@ -23,12 +23,7 @@ use scriptorium::structure::Structurer;
 
 /// The files under `dir`, in the order a run reads them.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(docs) = scriptorium::input::list_inputs(&[dir.to_path_buf()]) {
-        out.extend(docs.into_iter().filter_map(|d| match d.origin {
-            scriptorium::input::Source::File(p) => Some(p),
-            scriptorium::input::Source::Stdin => None,
-        }));
-    }
+    out.extend(scriptorium::input::files_under(dir));
 }
 
 /// The benchmark documents: (name, bytes).

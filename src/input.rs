@@ -86,6 +86,21 @@ pub fn list_inputs(roots: &[PathBuf]) -> Result<Vec<InputDoc>, InputError> {
     Ok(docs)
 }
 
+/// The files under `dir` (or `dir` itself when it is a file), in the order a run reads them; for
+/// benchmarks and tools. Unreadable folders give an empty list.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    list_inputs(&[dir.to_path_buf()])
+        .map(|docs| {
+            docs.into_iter()
+                .filter_map(|d| match d.origin {
+                    Source::File(p) => Some(p),
+                    Source::Stdin => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
