@@ -44,8 +44,8 @@ fn one_thread_equals_two() {
     assert!(dups.iter().any(|d| d["kind"] == "near"));
 }
 
-#[test]
-fn raw_repeated_passages_survive_once() {
+/// The segments of raw/ with duplicates marked (kept, with `dup_of`) rather than dropped.
+fn raw_segments_marked() -> Vec<Value> {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     run(
@@ -53,7 +53,12 @@ fn raw_repeated_passages_survive_once() {
         Some("[dedup]\naction = \"mark\"\n"),
         &out,
     );
-    let segs = lines(&out.join("segments.jsonl"));
+    lines(&out.join("segments.jsonl"))
+}
+
+#[test]
+fn raw_repeated_passages_survive_once() {
+    let segs = raw_segments_marked();
     for start in [
         "Under the plan, religious confessions and organizations operating in the country will \
          hold commemorative ceremonies",
@@ -159,14 +164,7 @@ fn statement_004_joined_near_duplicates_000() {
 /// into paragraphs.
 #[test]
 fn raw_004_near_duplicates_000() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    run(
-        &["--input", "raw"],
-        Some("[dedup]\naction = \"mark\"\n"),
-        &out,
-    );
-    let segs = lines(&out.join("segments.jsonl"));
+    let segs = raw_segments_marked();
     let found = dup_paragraphs(&segs, "004_f87cfe8deb922ad8.txt");
     for (_, start) in P004_IN_000 {
         let p = segs

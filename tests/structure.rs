@@ -28,10 +28,15 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Runs the binary in a copy of `case` and returns the text of `out/segments.jsonl`.
 fn run_case(case: &Path, extra_toml: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&case.join("raw"), &dir.path().join("raw"));
     let mut toml = std::fs::read_to_string(case.join("pipeline.toml")).unwrap();
     toml.push_str(extra_toml);
+    run_on(&case.join("raw"), &toml)
+}
+
+/// Runs the binary on a copy of `raw` with `toml` as `pipeline.toml`; returns segments.jsonl.
+fn run_on(raw: &Path, toml: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(raw, &dir.path().join("raw"));
     std::fs::write(dir.path().join("pipeline.toml"), toml).unwrap();
     Command::cargo_bin("scriptorium")
         .unwrap()
@@ -109,20 +114,10 @@ fn ends_sentence(s: &str) -> bool {
 #[test]
 fn sample_corpus_structure() {
     let root = manifest();
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root.join("raw"), &dir.path().join("raw"));
-    std::fs::write(
-        dir.path().join("pipeline.toml"),
+    let segs = parse(&run_on(
+        &root.join("raw"),
         "[output]\ndir = \"out\"\n[segment]\nunit = \"paragraph\"\n[dedup]\nenabled = false\n",
-    )
-    .unwrap();
-    Command::cargo_bin("scriptorium")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["run", "--quiet"])
-        .assert()
-        .success();
-    let segs = parse(&std::fs::read_to_string(dir.path().join("out/segments.jsonl")).unwrap());
+    ));
 
     // 004: the English body comes out as the paragraphs a reader sees, none cut mid-sentence.
     let d4 = of_doc(&segs, "004_");
