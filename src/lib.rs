@@ -14,6 +14,7 @@
 //! assert_eq!(&doc.clean[doc.segments[1].text.clone()], "How are you?");
 //! ```
 
+pub mod bytescan;
 pub mod chars;
 pub mod cli;
 pub mod config;

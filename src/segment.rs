@@ -116,24 +116,23 @@ fn is_opener(c: char) -> bool {
     )
 }
 
-/// Lead bytes of every terminator (the ASCII ones and those of other scripts).
+/// Lead bytes of every terminator (the ASCII ones and those of other scripts), as a table.
+static CANDIDATE: [bool; 256] = {
+    let mut t = [false; 256];
+    let leads = [
+        b'.', b'!', b'?', 0xD6, 0xD8, 0xDB, 0xDC, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xEA, 0xEF,
+    ];
+    let mut k = 0;
+    while k < leads.len() {
+        t[leads[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+#[inline]
 fn candidate_byte(b: u8) -> bool {
-    matches!(
-        b,
-        b'.' | b'!'
-            | b'?'
-            | 0xD6
-            | 0xD8
-            | 0xDB
-            | 0xDC
-            | 0xDF
-            | 0xE0
-            | 0xE1
-            | 0xE2
-            | 0xE3
-            | 0xEA
-            | 0xEF
-    )
+    CANDIDATE[b as usize]
 }
 
 impl Segmenter {
@@ -156,7 +155,13 @@ impl Segmenter {
         let mut start = range.start;
         let mut i = range.start;
         while i < end {
-            if !candidate_byte(bytes[i]) {
+            let x = bytes[i];
+            if x < 0x80 && !matches!(x, b'.' | b'!' | b'?') {
+                // ASCII: skip eight bytes at a time to the next terminator or non-ASCII byte.
+                i = crate::bytescan::find_set_or_non_ascii(bytes, i, end, b".!?");
+                continue;
+            }
+            if !candidate_byte(x) {
                 i += 1;
                 continue;
             }
