@@ -78,6 +78,48 @@ pub fn is_space_candidate(x: u8) -> bool {
     x < 0x21 || matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3)
 }
 
+/// The first index in `i..end` of an ASCII byte below 0x20 or 0x7F, or of one of the lead bytes
+/// C2, E1, E2, E3, EF: the bytes that can start a character the normalization rules change
+/// (controls, U+0080..U+00BF, U+1680, U+2000..U+207F, U+3000, U+FB00..U+FEFF); `end` if there is
+/// none. Callers check the character found.
+#[inline]
+pub fn find_rule_candidate(b: &[u8], i: usize, end: usize) -> usize {
+    let hay = &b[i..end];
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = i;
+    for c in chunks.by_ref() {
+        let v = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        let m = lt(v, 0x20)
+            | eq(v, 0x7F)
+            | eq(v, 0xC2)
+            | eq(v, 0xE1)
+            | eq(v, 0xE2)
+            | eq(v, 0xE3)
+            | eq(v, 0xEF);
+        if m != 0 {
+            return at + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    at + rest
+        .iter()
+        .position(|&x| is_rule_candidate(x))
+        .unwrap_or(rest.len())
+}
+
+/// Whether `x` is a byte [`find_rule_candidate`] stops at.
+#[inline]
+pub fn is_rule_candidate(x: u8) -> bool {
+    x < 0x20 || matches!(x, 0x7F | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+}
+
+/// The length of the run of ASCII bytes at the start of `b`.
+#[inline]
+pub fn ascii_prefix(b: &[u8]) -> usize {
+    find_set_or_non_ascii(b, 0, b.len(), &[])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +144,8 @@ mod tests {
                             .find(|&k| is_space_candidate(buf[k]))
                             .unwrap_or(end);
                         assert_eq!(find_space_candidate(&buf, i, end), want);
+                        let want = (i..end).find(|&k| is_rule_candidate(buf[k])).unwrap_or(end);
+                        assert_eq!(find_rule_candidate(&buf, i, end), want);
                     }
                 }
             }

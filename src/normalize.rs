@@ -15,6 +15,7 @@
 //!    to the character.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNormalization};
@@ -27,6 +28,110 @@ use crate::spanmap::{SpanMap, SpanMapBuilder};
 pub struct Normalizer {
     cfg: NormalizeConfig,
     any_rule: bool,
+    /// The stable characters of the Basic Multilingual Plane under `cfg.form`.
+    stable: Option<&'static StableSet>,
+}
+
+/// One bit per code point of the Basic Multilingual Plane: set when the character is *stable*
+/// under a normalization form — canonical combining class 0 and quick check `Yes`.
+///
+/// The quick check of unicode-normalization looks up two tables per non-ASCII character (a
+/// perfect hash for the combining class, a binary search for the quick-check property); this
+/// set answers both with one bit. A text of stable characters passes the quick check, so the
+/// set is a fast path that never changes a result: anything else asks the library.
+struct StableSet {
+    bits: Vec<u64>,
+}
+
+impl std::fmt::Debug for StableSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StableSet")
+    }
+}
+
+impl StableSet {
+    fn build(form: NormForm) -> StableSet {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for u in 0..0x10000u32 {
+            if let Some(c) = char::from_u32(u) {
+                if stable_slow(form, c) {
+                    bits[(u >> 6) as usize] |= 1 << (u & 63);
+                }
+            }
+        }
+        StableSet { bits }
+    }
+
+    fn get(form: NormForm) -> Option<&'static StableSet> {
+        static NFC: OnceLock<StableSet> = OnceLock::new();
+        static NFKC: OnceLock<StableSet> = OnceLock::new();
+        match form {
+            NormForm::Nfc => Some(NFC.get_or_init(|| StableSet::build(NormForm::Nfc))),
+            NormForm::Nfkc => Some(NFKC.get_or_init(|| StableSet::build(NormForm::Nfkc))),
+            NormForm::None => None,
+        }
+    }
+
+    /// `Some(stable)` for a character of the Basic Multilingual Plane, `None` above it.
+    #[inline]
+    fn contains(&self, c: char) -> Option<bool> {
+        let u = c as u32;
+        let word = self.bits.get((u >> 6) as usize)?;
+        Some(word >> (u & 63) & 1 == 1)
+    }
+}
+
+/// The quick check of `form` over `s`, by the library.
+fn quick_slow(form: NormForm, s: &str) -> IsNormalized {
+    match form {
+        NormForm::Nfc => is_nfc_quick(s.chars()),
+        NormForm::Nfkc => is_nfkc_quick(s.chars()),
+        NormForm::None => IsNormalized::Yes,
+    }
+}
+
+/// The quick check of `form` over `s`: the library's algorithm (UAX #15) step for step, asking
+/// the library only about the characters that are not in `set`.
+fn quick_check(set: &StableSet, form: NormForm, s: &str) -> IsNormalized {
+    let mut last_cc = 0u8;
+    let mut result = IsNormalized::Yes;
+    let mut i = 0;
+    while i < s.len() {
+        // ASCII is stable: skip it eight bytes at a time.
+        let k = crate::bytescan::ascii_prefix(&s.as_bytes()[i..]);
+        if k > 0 {
+            last_cc = 0;
+            i += k;
+            continue;
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        if set.contains(c) == Some(true) {
+            last_cc = 0;
+            continue;
+        }
+        let cc = canonical_combining_class(c);
+        if last_cc > cc && cc != 0 {
+            return IsNormalized::No;
+        }
+        match quick_slow(form, c.encode_utf8(&mut [0; 4])) {
+            IsNormalized::Yes => {}
+            IsNormalized::No => return IsNormalized::No,
+            IsNormalized::Maybe => result = IsNormalized::Maybe,
+        }
+        last_cc = cc;
+    }
+    result
+}
+
+/// Whether `c` is stable under `form`, by the library. Below U+0300 every character has
+/// combining class 0 and quick-check `Yes`.
+fn stable_slow(form: NormForm, c: char) -> bool {
+    (c as u32) < 0x300
+        || (canonical_combining_class(c) == 0
+            && quick_slow(form, c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes)
 }
 
 /// A normalized text and the maps back to its input (empty when nothing changed).
@@ -36,23 +141,6 @@ pub struct Normalized<'a> {
     /// Maps from the output back to the input, last step first.
     pub maps: Vec<SpanMap>,
 }
-
-/// First bytes of the characters a rule may change (see `apply_rules`).
-const LEAD: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = b != 0x09 && b != 0x0A;
-        b += 1;
-    }
-    t[0x7F] = true;
-    t[0xC2] = true;
-    t[0xE1] = true;
-    t[0xE2] = true;
-    t[0xE3] = true;
-    t[0xEF] = true;
-    t
-};
 
 enum Action {
     Keep,
@@ -74,6 +162,7 @@ impl Normalizer {
         Normalizer {
             cfg: cfg.clone(),
             any_rule,
+            stable: StableSet::get(cfg.form),
         }
     }
 
@@ -155,8 +244,8 @@ impl Normalizer {
         let find = |from: usize| {
             let mut i = from;
             while i < bytes.len() {
-                i += bytes[i..].iter().position(|&b| LEAD[b as usize])?;
-                if trigger_at(i) {
+                i = crate::bytescan::find_rule_candidate(bytes, i, bytes.len());
+                if i < bytes.len() && trigger_at(i) {
                     return Some(i);
                 }
                 i += 1;
@@ -212,20 +301,13 @@ impl Normalizer {
     /// Phase 2: NFC or NFKC by stable units. `None` when the text is already normalized.
     fn compose(&self, text: &str) -> Option<(String, SpanMap)> {
         let form = self.cfg.form;
-        let quick = |s: &str| match form {
-            NormForm::Nfc => is_nfc_quick(s.chars()),
-            NormForm::Nfkc => is_nfkc_quick(s.chars()),
-            NormForm::None => IsNormalized::Yes,
-        };
-        if form == NormForm::None || text.is_ascii() || quick(text) == IsNormalized::Yes {
+        let set = self.stable?;
+        // Equal to the library's quick check and stability test, with the set as a fast path.
+        let stable = |c: char| set.contains(c).unwrap_or_else(|| stable_slow(form, c));
+        let quick = |s: &str| quick_check(set, form, s);
+        if text.is_ascii() || quick(text) == IsNormalized::Yes {
             return None;
         }
-        // Below U+0300 every character has combining class 0 and quick-check Yes.
-        let stable = |c: char| {
-            (c as u32) < 0x300
-                || (canonical_combining_class(c) == 0
-                    && quick(c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes)
-        };
         let mut out = String::with_capacity(text.len() + 16);
         let mut b = SpanMapBuilder::new();
         let mut scratch = String::new();
@@ -298,6 +380,52 @@ mod tests {
             .normalize(s)
             .text
             .into_owned()
+    }
+
+    /// The set is the library's answer for every character of the plane, in both forms.
+    #[test]
+    fn stable_set_equals_the_library() {
+        for form in [NormForm::Nfc, NormForm::Nfkc] {
+            let set = StableSet::get(form).expect("a set for a form");
+            for u in 0..0x10000u32 {
+                if let Some(c) = char::from_u32(u) {
+                    assert_eq!(set.contains(c), Some(stable_slow(form, c)), "U+{u:04X}");
+                }
+            }
+            assert_eq!(set.contains('\u{1D400}'), None);
+        }
+    }
+
+    /// The fast quick check answers what the library answers, on real text of many scripts in
+    /// every form (UDHR article 1 and the seeds' Arabic) and on mark sequences out of order.
+    #[test]
+    fn quick_check_equals_the_library() {
+        let samples = [
+            "Tous les êtres humains naissent libres et égaux en dignité et en droits.",
+            "Tất cả mọi người sinh ra đều được tự do và bình đẳng về nhân phẩm và quyền.",
+            "सभी मनुष्यों को गौरव और अधिकारों के मामले में जन्मजात स्वतन्त्रता प्राप्त है।",
+            "يولد جميع الناس أحرارًا متساوين في الكرامة والحقوق.",
+            "모든 인간은 태어날 때부터 자유로우며 그 존엄과 권리에 있어 동등하다.",
+            "すべての人間は、生まれながらにして自由であり、かつ、尊厳と権利とについて平等である。",
+            "Ὅλοι οἱ ἄνθρωποι γεννιοῦνται ἐλεύθεροι 𝐀 ﬁ ｶ ½",
+            "e\u{301}\u{323} e\u{323}\u{301} a\u{30A} A\u{30A}\u{300}\u{316} \u{1100}\u{1161}",
+        ];
+        for form in [NormForm::Nfc, NormForm::Nfkc] {
+            let set = StableSet::get(form).expect("a set for a form");
+            for text in samples {
+                for form_of_text in [
+                    text.nfc().collect::<String>(),
+                    text.nfd().collect(),
+                    text.nfkd().collect(),
+                ] {
+                    assert_eq!(
+                        quick_check(set, form, &form_of_text),
+                        quick_slow(form, &form_of_text),
+                        "{form:?} {form_of_text:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
