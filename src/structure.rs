@@ -145,7 +145,7 @@ impl LineKind {
 }
 
 /// Measurements of one line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Line {
     /// The line without surrounding whitespace.
     content: Range<usize>,
@@ -172,12 +172,21 @@ struct Line {
     rtl: bool,
 }
 
-const TERMINAL: &[char] = &[
-    '.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥', '։', '።',
-];
-const CLOSERS: &[char] = &[
-    '"', '\'', '”', '’', '»', '›', ')', ']', '）', '」', '』', '*', '_',
-];
+/// Sentence-ending punctuation.
+fn is_terminal(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!' | '?' | '…' | '。' | '！' | '？' | '؟' | '۔' | '।' | '॥' | '։' | '።'
+    )
+}
+
+/// Closing quotes and brackets (and emphasis markers) that may follow a sentence end.
+fn is_closer(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '”' | '’' | '»' | '›' | ')' | ']' | '）' | '」' | '』' | '*' | '_'
+    )
+}
 
 fn char_len(s: &str) -> u32 {
     if s.is_ascii() {
@@ -196,13 +205,32 @@ fn is_rtl_letter(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
+/// Exactly `char::is_whitespace`, without a table search.
+#[inline]
+fn is_ws(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x09..=0x0D | 0x20 | 0x85 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
+    )
+}
+
+/// `char::is_whitespace` for an ASCII byte.
+fn is_ascii_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
 impl Line {
     fn new(text: &str, range: Range<usize>) -> Line {
-        let raw = &text[range.clone()];
-        let content = trim_range(text, range);
-        let s = &text[content.clone()];
-        let mut line = Line {
-            content: content.clone(),
+        if text.as_bytes()[range.clone()].is_ascii() {
+            Line::new_ascii(text, range)
+        } else {
+            Line::new_general(text, range)
+        }
+    }
+
+    fn blank(at: usize) -> Line {
+        Line {
+            content: at..at,
             kind: LineKind::Blank,
             indent: 0,
             len: 0,
@@ -214,7 +242,67 @@ impl Line {
             ends_sentence: false,
             width: 0,
             rtl: false,
+        }
+    }
+
+    /// [`Line::new_general`] for a line of ASCII characters only, on bytes: one character per
+    /// byte, no right-to-left letter, no CJK.
+    fn new_ascii(text: &str, range: Range<usize>) -> Line {
+        let b = &text.as_bytes()[range.clone()];
+        let Some(lead) = b.iter().position(|&x| !is_ascii_ws(x)) else {
+            return Line::blank(range.start);
         };
+        let end = b
+            .iter()
+            .rposition(|&x| !is_ascii_ws(x))
+            .map_or(lead, |i| i + 1);
+        let content = range.start + lead..range.start + end;
+        let s = &text[content.clone()];
+        let sb = s.as_bytes();
+        let kind = if is_separator(s) {
+            LineKind::Separator
+        } else if is_page_number(s) {
+            LineKind::PageNumber
+        } else {
+            LineKind::Text
+        };
+        let marker = list_marker(s) as u32;
+        let hashes = markdown_heading(s) as u32;
+        let body = &sb[(marker + hashes) as usize..];
+        // Closers and terminals that are ASCII (see `is_closer` and `is_terminal`).
+        let unclosed = sb
+            .iter()
+            .rposition(|x| !matches!(x, b'"' | b'\'' | b')' | b']' | b'*' | b'_'))
+            .map_or(&sb[..0], |i| &sb[..=i]);
+        Line {
+            content,
+            kind,
+            indent: b[..lead]
+                .iter()
+                .map(|&x| if x == b'\t' { 4 } else { 1 })
+                .sum(),
+            len: sb.len() as u32,
+            marker,
+            hashes,
+            first: body.first().map_or(' ', |&x| x as char),
+            last: sb[sb.len() - 1] as char,
+            first_word: body
+                .iter()
+                .position(|&x| is_ascii_ws(x))
+                .unwrap_or(body.len()) as u32,
+            ends_sentence: matches!(unclosed.last(), Some(b'.' | b'!' | b'?')),
+            width: 0,
+            rtl: false,
+        }
+    }
+
+    /// Measures a line of any characters.
+    fn new_general(text: &str, range: Range<usize>) -> Line {
+        let raw = &text[range.clone()];
+        let content = trim_range(text, range);
+        let s = &text[content.clone()];
+        let mut line = Line::blank(content.start);
+        line.content = content.clone();
         if s.is_empty() {
             return line;
         }
@@ -243,10 +331,10 @@ impl Line {
         };
         line.rtl = s
             .chars()
-            .find(|c| crate::chars::is_letter(*c))
+            .find(|&c| class(c) & LETTER != 0)
             .is_some_and(is_rtl_letter);
-        line.ends_sentence =
-            ends_sentence(s) || (line.rtl && s.trim_start_matches(CLOSERS).starts_with(TERMINAL));
+        line.ends_sentence = ends_sentence(s)
+            || (line.rtl && s.trim_start_matches(is_closer).starts_with(is_terminal));
         line
     }
 
@@ -256,7 +344,7 @@ impl Line {
 }
 
 fn ends_sentence(s: &str) -> bool {
-    s.trim_end_matches(CLOSERS).ends_with(TERMINAL)
+    s.trim_end_matches(is_closer).ends_with(is_terminal)
 }
 
 /// A line of rule characters only: `* * *`, `__________`, `-----`, `=====`.
@@ -302,6 +390,8 @@ fn is_page_number(s: &str) -> bool {
     }
     let page_word = |w: &str| {
         let w = w.trim_end_matches('.');
+        // Lowercased once, and only when ASCII case folding cannot tell.
+        let lower = (!w.is_ascii()).then(|| w.to_lowercase());
         [
             "page",
             "p",
@@ -315,7 +405,7 @@ fn is_page_number(s: &str) -> bool {
             "страница",
         ]
         .iter()
-        .any(|p| p.eq_ignore_ascii_case(w) || w.to_lowercase() == *p)
+        .any(|p| p.eq_ignore_ascii_case(w) || lower.as_deref() == Some(*p))
     };
     let of_word = |w: &str| matches!(w, "/" | "of" | "de" | "von" | "sur" | "из" | "di");
     let num = |w: &str| is_digits(w, 4);
@@ -339,6 +429,10 @@ fn list_marker(s: &str) -> usize {
     let Some((_, c0)) = chars.next() else {
         return 0;
     };
+    // Any other ASCII character cannot start a bullet or a number token below.
+    if c0.is_ascii() && !matches!(c0, '0'..='9' | 'a'..='z' | '(' | '-' | '*' | '+') {
+        return 0;
+    }
     let after = |i: usize| -> usize {
         // At least one space, then some text.
         let rest = &s[i..];
@@ -439,7 +533,12 @@ fn mark_toc(text: &str, lines: &mut [Line]) {
     let marks: Vec<(bool, bool)> = lines
         .iter()
         .map(|l| {
-            if l.is_text() && (l.last.is_ascii_digit() || "ivxlcIVXLC".contains(l.last)) {
+            if l.is_text()
+                && matches!(
+                    l.last,
+                    '0'..='9' | 'i' | 'v' | 'x' | 'l' | 'c' | 'I' | 'V' | 'X' | 'L' | 'C'
+                )
+            {
                 toc_entry(&text[l.content.clone()])
             } else {
                 (false, false)
@@ -524,42 +623,55 @@ fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     {
         return;
     }
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, l) in lines.iter().enumerate() {
-        if !l.is_text() || l.len > 100 || l.len < 3 || l.marker != 0 {
-            continue;
-        }
-        let s = &text[l.content.clone()];
-        let mut key = String::with_capacity(s.len());
-        for c in s.chars() {
-            if c.is_ascii_digit() {
-                if !key.ends_with('#') {
-                    key.push('#');
-                }
-            } else if !c.is_whitespace() {
-                key.extend(c.to_lowercase());
-            }
-        }
-        groups.entry(key).or_default().push(i);
-    }
     let nonblank: Vec<usize> = (0..lines.len())
         .filter(|&i| lines[i].kind != LineKind::Blank)
         .collect();
-    let near_page_number = |i: usize| -> bool {
-        let p = nonblank.partition_point(|&x| x < i);
-        let lo = p.saturating_sub(2);
-        let hi = (p + 3).min(nonblank.len());
-        nonblank[lo..hi]
-            .iter()
-            .any(|&k| lines[k].kind == LineKind::PageNumber)
-    };
+    // Line `i` is near a page number when one is within two non-blank lines of it.
+    let mut near = vec![false; lines.len()];
+    for (q, &k) in nonblank.iter().enumerate() {
+        if lines[k].kind == LineKind::PageNumber {
+            for &i in &nonblank[q.saturating_sub(2)..(q + 3).min(nonblank.len())] {
+                near[i] = true;
+            }
+        }
+    }
+    let candidate = |l: &Line| l.is_text() && (3..=100).contains(&l.len) && l.marker == 0;
+    // A group is marked only if more than half of its (at least three) lines are near a page
+    // number, so at least two of them: only keys seen twice near page numbers are grouped.
+    let mut key = String::new();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        if near[i] && candidate(l) {
+            footer_key(&text[l.content.clone()], &mut key);
+            match seen.get_mut(key.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    seen.insert(key.clone(), 1);
+                }
+            }
+        }
+    }
+    seen.retain(|_, n| *n >= 2);
+    if seen.is_empty() {
+        return;
+    }
+    let mut groups: HashMap<&str, Vec<usize>> =
+        seen.keys().map(|k| (k.as_str(), Vec::new())).collect();
+    for (i, l) in lines.iter().enumerate() {
+        if candidate(l) {
+            footer_key(&text[l.content.clone()], &mut key);
+            if let Some(v) = groups.get_mut(key.as_str()) {
+                v.push(i);
+            }
+        }
+    }
     let mut marked = Vec::new();
     for idx in groups.values() {
         if idx.len() < 3 {
             continue;
         }
-        let near = idx.iter().filter(|&&i| near_page_number(i)).count();
-        if near * 2 > idx.len() {
+        let n_near = idx.iter().filter(|&&i| near[i]).count();
+        if n_near * 2 > idx.len() {
             marked.extend_from_slice(idx);
         }
     }
@@ -568,34 +680,69 @@ fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     }
 }
 
+/// The line `s` as running headers and footers are compared: lowercased, without whitespace,
+/// each run of digits folded to `#`.
+fn footer_key(s: &str, key: &mut String) {
+    key.clear();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !key.ends_with('#') {
+                key.push('#');
+            }
+        } else if !c.is_whitespace() {
+            key.extend(c.to_lowercase());
+        }
+    }
+}
+
 /// The wrap width of the region around each text line (see the module doc).
 fn measure_widths(lines: &mut [Line]) {
     let text_lines: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].is_text()).collect();
-    let mut window: Vec<u32> = Vec::with_capacity(9);
+    let lens: Vec<u32> = text_lines.iter().map(|&k| lines[k].len).collect();
+    // The lengths of the nine text lines around line `p` (fewer at the ends), kept sorted
+    // from the longest as the window slides.
+    let mut window: Vec<u32> = Vec::with_capacity(10);
+    for &x in &lens[..lens.len().min(5)] {
+        insert_sorted(&mut window, x);
+    }
     for (p, &i) in text_lines.iter().enumerate() {
-        window.clear();
-        let lo = p.saturating_sub(4);
-        let hi = (p + 5).min(text_lines.len());
-        window.extend(text_lines[lo..hi].iter().map(|&k| lines[k].len));
-        window.sort_unstable_by(|a, b| b.cmp(a));
-        let n = window.len();
-        let mut width = 0;
-        for (k, &w) in window.iter().enumerate() {
-            if w > 200 {
-                continue;
-            }
-            if w < 30 {
-                break;
-            }
-            // Lines within 20 % below `w`: they are sorted, so they follow it.
-            let near = window[k..].iter().take_while(|&&x| x * 5 >= w * 4).count();
-            if near >= 3 && near * 5 >= n * 2 {
-                width = w;
-                break;
+        if p > 4 {
+            let old = lens[p - 5];
+            if let Some(k) = window.iter().position(|&x| x == old) {
+                window.remove(k);
             }
         }
-        lines[i].width = width;
+        if p > 0 && p + 4 < lens.len() {
+            insert_sorted(&mut window, lens[p + 4]);
+        }
+        lines[i].width = wrap_width(&window);
     }
+}
+
+/// Inserts `x` into `v`, sorted from the largest.
+fn insert_sorted(v: &mut Vec<u32>, x: u32) {
+    let at = v.partition_point(|&y| y > x);
+    v.insert(at, x);
+}
+
+/// The wrap width of a window of line lengths sorted from the longest: the largest length from
+/// 30 to 200 that at least three lengths, and 40 % of them, come within 20 % below of (0: none).
+fn wrap_width(window: &[u32]) -> u32 {
+    let n = window.len();
+    for (k, &w) in window.iter().enumerate() {
+        if w > 200 {
+            continue;
+        }
+        if w < 30 {
+            break;
+        }
+        // Lines within 20 % below `w`: they are sorted, so they follow it.
+        let near = window[k..].iter().take_while(|&&x| x * 5 >= w * 4).count();
+        if near >= 3 && near * 5 >= n * 2 {
+            return w;
+        }
+    }
+    0
 }
 
 /// How two consecutive text lines are joined.
@@ -666,6 +813,10 @@ struct HyphenBreak {
 }
 
 /// Counts how often each candidate form occurs as a word of `text`.
+///
+/// A word is a run of letters, digits and hyphens, without its outer hyphens; it is compared
+/// lowercased, and only when its length in bytes is that of a form. The scan goes byte by byte
+/// through ASCII and classifies other characters with [`is_letter_or_digit`].
 fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
     if forms.is_empty() {
         return;
@@ -677,7 +828,6 @@ fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
         v
     };
     let mut lower = String::new();
-    let mut start = None;
     let mut check = |w: &str, forms: &mut HashMap<String, u32>| {
         let w = w.trim_matches('-');
         if lens.binary_search(&w.len()).is_err() {
@@ -691,8 +841,17 @@ fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
             *n += 1;
         }
     };
-    for (i, c) in text.char_indices() {
-        let word_char = crate::chars::is_letter_or_digit(c) || c == '-';
+    let b = text.as_bytes();
+    let mut start = None;
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        let (word_char, n) = if x < 0x80 {
+            (x.is_ascii_alphanumeric() || x == b'-', 1)
+        } else {
+            let c = decode_at(b, i);
+            (is_letter_or_digit(c), c.len_utf8())
+        };
         match (word_char, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -701,9 +860,138 @@ fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
             }
             _ => {}
         }
+        i += n;
     }
     if let Some(s) = start {
         check(&text[s..], forms);
+    }
+}
+
+/// The character that starts at byte `i` of valid UTF-8 `b` (`i` at a character boundary).
+#[inline]
+fn decode_at(b: &[u8], i: usize) -> char {
+    let x = b[i] as u32;
+    let cont = |k: usize| (b.get(i + k).copied().unwrap_or(0x80) & 0x3F) as u32;
+    let u = if x < 0x80 {
+        x
+    } else if x < 0xE0 {
+        (x & 0x1F) << 6 | cont(1)
+    } else if x < 0xF0 {
+        (x & 0x0F) << 12 | cont(1) << 6 | cont(2)
+    } else {
+        (x & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3)
+    };
+    char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// Character classes, as bits: [`LETTER`] (`char::is_alphabetic`), [`ALNUM`]
+/// (`char::is_alphanumeric`), [`UPPER`] (`char::is_uppercase`), [`LOWER`]
+/// (`char::is_lowercase`).
+///
+/// The standard library answers these with a table search per character, which is most of the
+/// cost of the stage on scripts without a fast range in `chars` (Indic scripts, CJK
+/// punctuation, `«`, `–`, `”`…). Below U+20000 the classes are kept in a bit
+/// table filled one block of 128 characters at a time, the first time a character of the block
+/// is asked about; the answers are exactly the standard library's.
+#[inline]
+fn class(c: char) -> u8 {
+    use std::sync::atomic::Ordering;
+    let u = c as u32;
+    if u < 0x80 {
+        return ASCII_CLASS[u as usize] & !WS;
+    }
+    if u >= class_table::END {
+        return class_table::of(c);
+    }
+    let block = (u >> 7) as usize;
+    if !class_table::READY[block].load(Ordering::Acquire) {
+        class_table::fill(block);
+    }
+    let word = class_table::BITS[(u >> 4) as usize].load(Ordering::Relaxed);
+    (word >> ((u & 15) * 4)) as u8 & 0xF
+}
+
+const LETTER: u8 = 1;
+const ALNUM: u8 = 2;
+const UPPER: u8 = 4;
+const LOWER: u8 = 8;
+/// `char::is_whitespace`, in [`ASCII_CLASS`] only.
+const WS: u8 = 16;
+
+/// [`class`] of each ASCII character, and [`WS`].
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_uppercase() {
+            LETTER | ALNUM | UPPER
+        } else if b.is_ascii_lowercase() {
+            LETTER | ALNUM | LOWER
+        } else if b.is_ascii_digit() {
+            ALNUM
+        } else if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+            WS
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Exactly `chars::is_letter_or_digit` (`char::is_alphanumeric`).
+#[inline]
+fn is_letter_or_digit(c: char) -> bool {
+    class(c) & ALNUM != 0
+}
+
+mod class_table {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use super::{ALNUM, LETTER, LOWER, UPPER};
+
+    /// The Basic Multilingual Plane and the Supplementary Multilingual Plane (historic scripts,
+    /// symbols, emoji).
+    pub(super) const END: u32 = 0x2_0000;
+    const BLOCKS: usize = END as usize / 128;
+    /// Whether a block's classes are filled in.
+    pub(super) static READY: [AtomicBool; BLOCKS] = [const { AtomicBool::new(false) }; BLOCKS];
+    /// Four bits per character of the plane, sixteen characters per word.
+    pub(super) static BITS: [AtomicU64; END as usize / 16] =
+        [const { AtomicU64::new(0) }; END as usize / 16];
+
+    /// The classes of `c`, from the standard library.
+    pub(super) fn of(c: char) -> u8 {
+        let mut k = 0;
+        if c.is_alphabetic() {
+            k |= LETTER | ALNUM;
+        } else if c.is_numeric() {
+            k |= ALNUM;
+        }
+        if c.is_uppercase() {
+            k |= UPPER;
+        }
+        if c.is_lowercase() {
+            k |= LOWER;
+        }
+        k
+    }
+
+    /// Fills the classes of `block`. Threads that race here store the same values.
+    #[cold]
+    pub(super) fn fill(block: usize) {
+        for (w, bits) in BITS[block * 8..block * 8 + 8].iter().enumerate() {
+            let first = (block * 8 + w) * 16;
+            let mut word = 0u64;
+            for k in 0..16 {
+                if let Some(c) = char::from_u32((first + k) as u32) {
+                    word |= (of(c) as u64) << (k * 4);
+                }
+            }
+            bits.store(word, Ordering::Relaxed);
+        }
+        READY[block].store(true, Ordering::Release);
     }
 }
 
@@ -741,7 +1029,7 @@ fn split_word(s: &str, t: &str) -> Option<(String, String)> {
 /// inside `range`.
 fn emphasis_markers(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
     let s = &text[range.clone()];
-    if !s.contains(['*', '_']) {
+    if memchr::memchr2(b'*', b'_', s.as_bytes()).is_none() {
         return;
     }
     let b = s.as_bytes();
@@ -785,52 +1073,151 @@ fn emphasis_markers(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>
     }
 }
 
+/// No heading is longer (characters of the rendered text).
+const HEADING_MAX_CHARS: usize = 200;
+
+/// What rendering a block's text for [`is_heading`] needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Render {
+    /// The rendering surely has more than [`HEADING_MAX_CHARS`] characters: not a heading.
+    TooLong,
+    /// The rendering is the text of the range itself (nothing elided, no whitespace to fold).
+    Itself,
+    /// Render it.
+    Needed,
+}
+
+/// How the rendering of `range` with `elide` left out (`render_into`) relates to the text:
+/// counts the characters every rendering keeps (ASCII graphic characters and non-ASCII ones
+/// that cannot be whitespace) and looks for whitespace that folding would change.
+fn render_plan(text: &str, range: Range<usize>, elide: &[Range<usize>]) -> Render {
+    let b = text.as_bytes();
+    // Lead bytes of the only non-ASCII whitespace: U+0085, U+00A0, U+1680, U+2000..U+205F and
+    // U+3000.
+    let kept = |piece: &[u8]| {
+        piece
+            .iter()
+            .filter(|&&x| {
+                (0x21..0x7F).contains(&x) || (x >= 0xC0 && !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3))
+            })
+            .count()
+    };
+    if !elide.is_empty() {
+        let mut count = 0;
+        let mut pos = range.start;
+        for e in elide {
+            let (s, t) = (e.start.max(pos), e.end.min(range.end));
+            if s >= t {
+                continue;
+            }
+            count += kept(&b[pos..s]);
+            pos = t;
+        }
+        if pos < range.end {
+            count += kept(&b[pos..range.end]);
+        }
+        return if count > HEADING_MAX_CHARS {
+            Render::TooLong
+        } else {
+            Render::Needed
+        };
+    }
+    let piece = &b[range.clone()];
+    if piece.len() > HEADING_MAX_CHARS && kept(piece) > HEADING_MAX_CHARS {
+        return Render::TooLong;
+    }
+    // `range` is trimmed, so the rendering is the text itself unless some whitespace is not a
+    // lone ASCII space.
+    let mut prev_space = false;
+    for (i, &x) in piece.iter().enumerate() {
+        let folds = match x {
+            b' ' => prev_space,
+            b'\t' | b'\n' | 0x0C | b'\r' => true,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => is_ws(decode_at(piece, i)),
+            _ => false,
+        };
+        if folds {
+            return Render::Needed;
+        }
+        prev_space = x == b' ';
+    }
+    Render::Itself
+}
+
 /// Letters, upper-case letters, lower-case letters, words and characters of a rendered text.
 fn is_heading(s: &str, multi_line: bool) -> bool {
+    let b = s.as_bytes();
+    // "II. Legal basis…": a section number in upper-case roman numerals. (Before the first
+    // ". " of the text; so the text starts with the numerals.)
+    let num = b.iter().take_while(|x| b"IVXLC".contains(x)).count();
+    let roman = num > 0
+        && s[num..].starts_with(". ")
+        && s[num + 2..].chars().next().is_some_and(char::is_uppercase);
+    let ends = s.trim_end_matches(is_closer);
+    let ends_clause = ends.ends_with(is_terminal) || ends.ends_with([',', ';', ':']);
+    let first = s.chars().map(class).find(|k| k & ALNUM != 0);
+    let cased_first = first.is_some_and(|k| k & UPPER != 0 || (k & LETTER != 0 && k & LOWER == 0));
+    // A text with a lower-case letter is a heading only up to this many characters (below:
+    // ALL-CAPS headings may be longer), so the count can stop there.
+    let mixed_max = if roman {
+        150
+    } else if !ends_clause && cased_first {
+        if multi_line {
+            150
+        } else {
+            100
+        }
+    } else {
+        0
+    };
+
     let (mut letters, mut upper, mut lower, mut other, mut chars) = (0, 0, 0, 0, 0);
-    for c in s.chars() {
+    // Words as `split_whitespace` counts them (a letter is never whitespace).
+    let mut words = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < b.len() {
         chars += 1;
-        if chars > 200 {
-            // Longer than any heading below: no need to look further.
+        if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
+            // Longer than any heading of its kind below: no need to look further.
             return false;
         }
-        if crate::chars::is_letter(c) {
+        let x = b[i];
+        let (k, ws) = if x < 0x80 {
+            i += 1;
+            let k = ASCII_CLASS[x as usize];
+            (k, k & WS != 0)
+        } else {
+            let c = decode_at(b, i);
+            i += c.len_utf8();
+            let k = class(c);
+            (k, k & LETTER == 0 && is_ws(c))
+        };
+        if k & LETTER != 0 {
             letters += 1;
-            if c.is_uppercase() {
-                upper += 1;
-            } else if c.is_lowercase() {
-                lower += 1;
-            }
-        } else if !c.is_whitespace() {
+            upper += (k & UPPER != 0) as usize;
+            lower += (k & (UPPER | LOWER) == LOWER) as usize;
+        } else if !ws {
             other += 1;
         }
+        words += (!ws && !in_word) as usize;
+        in_word = !ws;
     }
     if letters < 2 || letters * 10 < (letters + other) * 6 {
         return false;
     }
-    let words = s.split_whitespace().count();
     if lower == 0 && upper >= 3 && chars <= 200 && words <= 30 {
         return true;
     }
     if chars > 150 || words > 20 {
         return false;
     }
-    // "II. Legal basis…": a section number in upper-case roman numerals.
-    if let Some((num, rest)) = s.split_once(". ") {
-        if !num.is_empty()
-            && num.bytes().all(|b| b"IVXLC".contains(&b))
-            && rest.chars().next().is_some_and(char::is_uppercase)
-        {
-            return true;
-        }
+    if roman {
+        return true;
     }
-    let ends = s.trim_end_matches(CLOSERS);
-    if ends.ends_with(TERMINAL) || ends.ends_with([',', ';', ':']) {
+    if ends_clause {
         return false;
     }
-    let first = s.chars().find(|c| crate::chars::is_letter_or_digit(*c));
-    let cased_first = first
-        .is_some_and(|c| c.is_uppercase() || (crate::chars::is_letter(c) && !c.is_lowercase()));
     cased_first && (multi_line || chars <= 100)
 }
 
@@ -970,9 +1357,16 @@ impl Structurer {
             block.elide.sort_by_key(|r| r.start);
             dedup_overlaps(&mut block.elide);
             if block.kind == BlockKind::Paragraph && range.len() <= 800 {
-                scratch.clear();
-                render_into(text, range, &block.elide, &mut scratch);
-                if is_heading(&scratch, multi) {
+                let heading = match render_plan(text, range.clone(), &block.elide) {
+                    Render::TooLong => false,
+                    Render::Itself => is_heading(&text[range], multi),
+                    Render::Needed => {
+                        scratch.clear();
+                        render_into(text, range, &block.elide, &mut scratch);
+                        is_heading(&scratch, multi)
+                    }
+                };
+                if heading {
                     block.kind = BlockKind::Heading;
                 }
             }
@@ -1340,6 +1734,196 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         }
     }
 
+    /// Texts of the sample corpus and the UDHR translations (valid UTF-8 only).
+    fn sample_texts() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["raw", "tests/data/udhr"] {
+            let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            paths.sort();
+            for p in paths {
+                if let Ok(t) = std::fs::read_to_string(&p) {
+                    out.push(t);
+                }
+            }
+        }
+        assert!(out.len() >= 10);
+        out
+    }
+
+    #[test]
+    fn character_classes_equal_the_standard_library() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let k = class(c);
+            assert_eq!(k & LETTER != 0, c.is_alphabetic(), "U+{u:04X}");
+            assert_eq!(k & ALNUM != 0, c.is_alphanumeric(), "U+{u:04X}");
+            assert_eq!(k & UPPER != 0, c.is_uppercase(), "U+{u:04X}");
+            assert_eq!(k & LOWER != 0, c.is_lowercase(), "U+{u:04X}");
+            assert_eq!(is_ws(c), c.is_whitespace(), "U+{u:04X}");
+            // `is_heading` counts words on that.
+            assert!(!(c.is_alphabetic() && c.is_whitespace()), "U+{u:04X}");
+            if c.is_ascii() {
+                assert_eq!(is_ascii_ws(u as u8), c.is_whitespace());
+                assert_eq!(ASCII_CLASS[u as usize] & WS != 0, c.is_whitespace());
+            }
+            let mut buf = [0u8; 4];
+            assert_eq!(decode_at(c.encode_utf8(&mut buf).as_bytes(), 0), c);
+        }
+    }
+
+    /// The ASCII fast path of `Line::new` measures exactly what the general one does.
+    fn assert_same_lines(t: &str) {
+        for r in lines(t) {
+            if t[r.clone()].is_ascii() {
+                assert_eq!(
+                    Line::new_ascii(t, r.clone()),
+                    Line::new_general(t, r.clone()),
+                    "{:?}",
+                    &t[r]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_lines_measure_as_general_ones() {
+        for t in sample_texts() {
+            assert_same_lines(&t);
+        }
+        assert_same_lines(
+            "\t  - item\n\x0b(iv) x\n  ## Head\r\n* * *\n12\nPage 3 of 10\n\"End.\")\n\n \n_x_\n\"",
+        );
+    }
+
+    /// `is_heading` as it was before the early exits, for comparison.
+    fn is_heading_reference(s: &str, multi_line: bool) -> bool {
+        let (mut letters, mut upper, mut lower, mut other, mut chars) = (0, 0, 0, 0, 0);
+        for c in s.chars() {
+            chars += 1;
+            if chars > 200 {
+                return false;
+            }
+            if c.is_alphabetic() {
+                letters += 1;
+                if c.is_uppercase() {
+                    upper += 1;
+                } else if c.is_lowercase() {
+                    lower += 1;
+                }
+            } else if !c.is_whitespace() {
+                other += 1;
+            }
+        }
+        if letters < 2 || letters * 10 < (letters + other) * 6 {
+            return false;
+        }
+        let words = s.split_whitespace().count();
+        if lower == 0 && upper >= 3 && chars <= 200 && words <= 30 {
+            return true;
+        }
+        if chars > 150 || words > 20 {
+            return false;
+        }
+        if let Some((num, rest)) = s.split_once(". ") {
+            if !num.is_empty()
+                && num.bytes().all(|b| b"IVXLC".contains(&b))
+                && rest.chars().next().is_some_and(char::is_uppercase)
+            {
+                return true;
+            }
+        }
+        let closers: &[char] = &[
+            '"', '\'', '”', '’', '»', '›', ')', ']', '）', '」', '』', '*', '_',
+        ];
+        let terminal: &[char] = &[
+            '.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥', '։', '።',
+        ];
+        let ends = s.trim_end_matches(closers);
+        if ends.ends_with(terminal) || ends.ends_with([',', ';', ':']) {
+            return false;
+        }
+        let first = s.chars().find(|c| c.is_alphanumeric());
+        let cased_first =
+            first.is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()));
+        cased_first && (multi_line || chars <= 100)
+    }
+
+    fn assert_heading_as_reference(s: &str) {
+        for multi in [false, true] {
+            assert_eq!(
+                is_heading(s, multi),
+                is_heading_reference(s, multi),
+                "{s:?} {multi}"
+            );
+        }
+    }
+
+    #[test]
+    fn heading_test_equals_the_reference() {
+        for t in sample_texts() {
+            for l in t.lines() {
+                assert_heading_as_reference(l.trim());
+            }
+            for p in t.split("\n\n") {
+                assert_heading_as_reference(p.trim());
+            }
+        }
+        for s in [
+            "IV. The Title",
+            "IV.. x",
+            "ALL CAPS TITLE.",
+            "Title with words",
+            "A",
+            "XII. résumé",
+            "\u{2003}Ünïcödé Title",
+        ] {
+            assert_heading_as_reference(s);
+        }
+    }
+
+    /// The lengths of the nine text lines around each one, sorted (without the sliding window).
+    fn widths_reference(lens: &[u32]) -> Vec<u32> {
+        (0..lens.len())
+            .map(|p| {
+                let mut w = lens[p.saturating_sub(4)..(p + 5).min(lens.len())].to_vec();
+                w.sort_unstable_by(|a, b| b.cmp(a));
+                wrap_width(&w)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sliding_window_widths() {
+        for t in sample_texts() {
+            let mut ls: Vec<Line> = lines(&t).map(|r| Line::new(&t, r)).collect();
+            let lens: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.len).collect();
+            measure_widths(&mut ls);
+            let got: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.width).collect();
+            assert_eq!(got, widths_reference(&lens));
+        }
+    }
+
+    /// `render_plan` never claims too much: `Itself` renders to the range's text, `TooLong` to
+    /// more than `HEADING_MAX_CHARS` characters.
+    #[test]
+    fn render_plans_hold() {
+        for t in sample_texts() {
+            for b in reflow().blocks(&t) {
+                let mut out = String::new();
+                render_into(&t, b.range.clone(), &b.elide, &mut out);
+                match render_plan(&t, b.range.clone(), &b.elide) {
+                    Render::TooLong => assert!(out.chars().count() > HEADING_MAX_CHARS),
+                    Render::Itself => assert_eq!(out, t[b.range.clone()]),
+                    Render::Needed => {}
+                }
+            }
+        }
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;
@@ -1391,6 +1975,16 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
                 let (out, exp) = letters(&t, &b);
                 prop_assert_eq!(out, exp);
                 prop_assert_eq!(uncovered_letters(&t, &b), 0);
+            }
+
+            /// The fast paths (ASCII lines, heading test) agree with the general ones.
+            #[test]
+            fn fast_paths_agree(lines in prop::collection::vec(line(), 0..30)) {
+                let t = lines.join("\n");
+                assert_same_lines(&t);
+                for l in &lines {
+                    assert_heading_as_reference(l.trim());
+                }
             }
         }
     }
