@@ -136,6 +136,70 @@ fn densify(sig: &mut [u32]) {
     }
 }
 
+/// The first 56 bytes of xxh3's default secret, as little-endian words.
+const SECRET: [u64; 7] = {
+    const B: [u8; 56] = [
+        0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad,
+        0x1c, 0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3,
+        0x67, 0x1f, 0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc,
+        0xff, 0x72, 0x21, 0xb8, 0x08, 0x46, 0x74, 0xf7, 0x43, 0x24, 0x8e,
+    ];
+    let mut w = [0u64; 7];
+    let mut i = 0;
+    while i < 7 {
+        let mut b = [0u8; 8];
+        let mut j = 0;
+        while j < 8 {
+            b[j] = B[8 * i + j];
+            j += 1;
+        }
+        w[i] = u64::from_le_bytes(b);
+        i += 1;
+    }
+    w
+};
+
+fn fold64(a: u64, b: u64) -> u64 {
+    let p = a as u128 * b as u128;
+    p as u64 ^ (p >> 64) as u64
+}
+
+fn avalanche(mut h: u64) -> u64 {
+    h ^= h >> 37;
+    h = h.wrapping_mul(0x1656_6791_9E37_79F9);
+    h ^ (h >> 32)
+}
+
+/// `xxh3_64_with_seed` of the 24 little-endian bytes of three words, without writing them out.
+#[inline]
+fn xxh3_64_words3(t: [u64; 3], seed: u64) -> u64 {
+    let mix = |a: u64, b: u64, s: usize| {
+        fold64(
+            a ^ SECRET[s].wrapping_add(seed),
+            b ^ SECRET[s + 1].wrapping_sub(seed),
+        )
+    };
+    let acc = 24u64
+        .wrapping_mul(0x9E37_79B1_85EB_CA87)
+        .wrapping_add(mix(t[0], t[1], 0))
+        .wrapping_add(mix(t[1], t[2], 2));
+    avalanche(acc)
+}
+
+/// `xxh3_64_with_seed` of the 16 little-endian bytes of four 32-bit words.
+#[inline]
+fn xxh3_64_words4(v: &[u32], seed: u64) -> u64 {
+    let lo = v[0] as u64 | (v[1] as u64) << 32;
+    let hi = v[2] as u64 | (v[3] as u64) << 32;
+    let lo = lo ^ (SECRET[3] ^ SECRET[4]).wrapping_add(seed);
+    let hi = hi ^ (SECRET[5] ^ SECRET[6]).wrapping_sub(seed);
+    let acc = 16u64
+        .wrapping_add(lo.swap_bytes())
+        .wrapping_add(hi)
+        .wrapping_add(fold64(lo, hi));
+    avalanche(acc)
+}
+
 /// Estimated Jaccard similarity of two signatures: the share of equal values.
 fn similarity(a: &[u32], b: &[u16]) -> f32 {
     let same = a.iter().zip(b).filter(|(x, y)| **x as u16 == **y).count();
@@ -190,6 +254,9 @@ impl Dedup {
         let bands = (0..self.cfg.bands)
             .map(|b| {
                 let rows = &sig[b * r..(b + 1) * r];
+                if r == 4 {
+                    return xxh3_64_words4(rows, BAND_SEED ^ b as u64);
+                }
                 let n = rows.len().min(64);
                 for (d, v) in bytes.chunks_exact_mut(4).zip(&rows[..n]) {
                     d.copy_from_slice(&v.to_le_bytes());
@@ -241,15 +308,22 @@ impl Dedup {
         }
         // Shingle `j` is the window of tokens `j..j + n`.
         let mut window = [0u8; 8 * 32];
-        let shingles: Vec<u64> = tokens
-            .windows(n)
-            .map(|w| {
-                for (d, t) in window.chunks_exact_mut(8).zip(w) {
-                    d.copy_from_slice(&t.to_le_bytes());
-                }
-                xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
-            })
-            .collect();
+        let shingles: Vec<u64> = if n == 3 {
+            tokens
+                .windows(3)
+                .map(|w| xxh3_64_words3([w[0], w[1], w[2]], SHINGLE_SEED))
+                .collect()
+        } else {
+            tokens
+                .windows(n)
+                .map(|w| {
+                    for (d, t) in window.chunks_exact_mut(8).zip(w) {
+                        d.copy_from_slice(&t.to_le_bytes());
+                    }
+                    xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
+                })
+                .collect()
+        };
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -740,6 +814,35 @@ mod tests {
             reference(&mut want);
             densify(&mut sig);
             assert_eq!(sig, want);
+        }
+    }
+
+    #[test]
+    fn word_hashes_equal_xxh3_of_the_bytes() {
+        let mut x = 0x0123_4567_89AB_CDEFu64;
+        let mut next = || {
+            x = xxh3_64_with_seed(&x.to_le_bytes(), 3);
+            x
+        };
+        for _ in 0..20_000 {
+            let t = [next(), next(), next()];
+            let seed = if next() % 2 == 0 {
+                SHINGLE_SEED
+            } else {
+                next()
+            };
+            let mut b = [0u8; 24];
+            for (d, w) in b.chunks_exact_mut(8).zip(t) {
+                d.copy_from_slice(&w.to_le_bytes());
+            }
+            assert_eq!(xxh3_64_words3(t, seed), xxh3_64_with_seed(&b, seed));
+            let v = [next() as u32, next() as u32, next() as u32, next() as u32];
+            let seed = BAND_SEED ^ (next() % 64);
+            let mut b = [0u8; 16];
+            for (d, w) in b.chunks_exact_mut(4).zip(v) {
+                d.copy_from_slice(&w.to_le_bytes());
+            }
+            assert_eq!(xxh3_64_words4(&v, seed), xxh3_64_with_seed(&b, seed));
         }
     }
 
