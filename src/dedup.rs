@@ -35,16 +35,16 @@
 //! per bin, its band keys (only in buckets still empty) and the locations of its segments. The
 //! README states the bytes per segment and per paragraph measured on the benchmark corpus.
 
+mod fold;
+
 use std::collections::HashMap;
 use std::ops::Range;
 
 use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 use crate::config::{DedupAction, DedupConfig};
-use fold::Folder;
-
-mod fold;
 use crate::doc::{DropReason, DupOf, Segment};
+use fold::Folder;
 
 /// The dedup stage's per-document part, built once from the config.
 #[derive(Debug, Clone)]

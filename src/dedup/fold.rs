@@ -27,7 +27,7 @@ use super::TOKEN_SEED;
 /// Characters that NFKC leaves alone whatever surrounds them: base letters with combining class
 /// 0, quick-check Yes, no compatibility decomposition, and never the second of a composition.
 /// A text made only of these is NFKC already; anything else goes to the full quick check.
-pub(super) fn nfkc_stable(c: char) -> bool {
+fn nfkc_stable(c: char) -> bool {
     matches!(c as u32,
         0x00..=0x9F | 0xC0..=0x131 | 0x134..=0x13E | 0x141..=0x148 | 0x14A..=0x17E
         | 0x180..=0x1C3 | 0x1CD..=0x1F0 | 0x1F4..=0x2AF | 0x388..=0x3CE | 0x400..=0x482
@@ -38,7 +38,7 @@ pub(super) fn nfkc_stable(c: char) -> bool {
 
 /// General and CJK punctuation, spaces and format characters: never composed with a neighbour,
 /// and folded by NFKC to a space or to punctuation that the key drops. `Some(true)` for spaces.
-pub(super) fn inert_punctuation(c: char) -> Option<bool> {
+fn inert_punctuation(c: char) -> Option<bool> {
     match c as u32 {
         0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000 => Some(true),
         0x200B..=0x2027 | 0x202A..=0x202E | 0x2030..=0x205E | 0x2060..=0x206F => Some(false),
@@ -50,7 +50,7 @@ pub(super) fn inert_punctuation(c: char) -> Option<bool> {
 
 /// Lower case of a character in the stable ranges: table-free for Latin-1, Greek and Cyrillic
 /// capitals, itself for scripts without case, the standard mapping otherwise.
-pub(super) fn fast_lower(c: char) -> char {
+fn fast_lower(c: char) -> char {
     let u = c as u32;
     let l = match u {
         0xC0..=0xDE if u != 0xD7 => u + 0x20,
@@ -72,7 +72,7 @@ fn caseless_letter(c: char) -> bool {
 
 /// Whether `c` belongs to a script written without spaces between words, where shingles are
 /// made of characters rather than words.
-pub(super) fn unspaced(c: char) -> bool {
+fn unspaced(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF     // Thai, Lao
         | 0x0F00..=0x0FFF   // Tibetan
@@ -215,7 +215,7 @@ fn lookup(t: &Table, c: char) -> (u32, u8) {
 pub(super) struct Folder<'a> {
     fold_digits: bool,
     /// The folded key (UTF-8).
-    pub out: &'a mut Vec<u8>,
+    out: &'a mut Vec<u8>,
     /// Token hashes, when wanted.
     tokens: Option<&'a mut Vec<u64>>,
     /// Characters in the key.
