@@ -35,14 +35,16 @@
 //! per bin, its band keys (only in buckets still empty) and the locations of its segments. The
 //! README states the bytes per segment and per paragraph measured on the benchmark corpus.
 
+mod fold;
+
 use std::collections::HashMap;
 use std::ops::Range;
 
-use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 use crate::config::{DedupAction, DedupConfig};
 use crate::doc::{DropReason, DupOf, Segment};
+use fold::Folder;
 
 /// The dedup stage's per-document part, built once from the config.
 #[derive(Debug, Clone)]
@@ -78,8 +80,6 @@ const SHINGLE_SEED: u64 = 0x7368_696E_676C_6502;
 const BAND_SEED: u64 = 0x6261_6E64_7321_0003;
 const EMPTY: u32 = u32::MAX;
 
-/// Whether `c` belongs to a script written without spaces between words, where shingles are
-/// made of characters rather than words.
 /// The keys of dedup's tables are xxh3 hashes already: hashing them again (SipHash) is wasted
 /// work, so the table takes their low 64 bits as they are.
 #[derive(Debug, Clone, Copy, Default)]
@@ -115,97 +115,89 @@ impl std::hash::BuildHasher for KeyHash {
     }
 }
 
-/// Characters that NFKC leaves alone whatever surrounds them: base letters with combining class
-/// 0, quick-check Yes, no compatibility decomposition, and never the second of a composition.
-/// A text made only of these is NFKC already; anything else goes to the full quick check.
-fn nfkc_stable(c: char) -> bool {
-    matches!(c as u32,
-        0x00..=0x9F | 0xC0..=0x131 | 0x134..=0x13E | 0x141..=0x148 | 0x14A..=0x17E
-        | 0x180..=0x1C3 | 0x1CD..=0x1F0 | 0x1F4..=0x2AF | 0x388..=0x3CE | 0x400..=0x482
-        | 0x48A..=0x52F | 0x531..=0x556 | 0x561..=0x586 | 0x5D0..=0x5EA | 0x620..=0x64A
-        | 0x671..=0x674 | 0x679..=0x6D3 | 0x905..=0x939 | 0xE01..=0xE30 | 0x3041..=0x3096
-        | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
-}
-
-/// General and CJK punctuation, spaces and format characters: never composed with a neighbour,
-/// and folded by NFKC to a space or to punctuation that the key drops. `Some(true)` for spaces.
-fn inert_punctuation(c: char) -> Option<bool> {
-    match c as u32 {
-        0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000 => Some(true),
-        0x200B..=0x2027 | 0x202A..=0x202E | 0x2030..=0x205E | 0x2060..=0x206F => Some(false),
-        0x3001..=0x3004 | 0x3008..=0x3020 | 0x3030 | 0x303D..=0x303F => Some(false),
-        0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 => Some(false),
-        _ => None,
-    }
-}
-
-/// Lower case of a character in the stable ranges: table-free for Latin-1, Greek and Cyrillic
-/// capitals, itself for scripts without case, the standard mapping otherwise.
-fn fast_lower(c: char) -> char {
-    let u = c as u32;
-    let l = match u {
-        0xC0..=0xDE if u != 0xD7 => u + 0x20,
-        0x391..=0x3A9 if u != 0x3A2 => u + 0x20,
-        0x410..=0x42F => u + 0x20,
-        0x400..=0x40F => u + 0x50,
-        _ if caseless_letter(c) || c.is_lowercase() => u,
-        _ => return c.to_lowercase().next().unwrap_or(c),
+/// Densification by rotation: an empty bin takes the value of the next non-empty bin to its
+/// right (circularly), offset by the distance, so equal sets stay equal. O(num_perm).
+fn densify(sig: &mut [u32]) {
+    let k = sig.len();
+    let Some(first) = sig.iter().position(|&v| v != EMPTY) else {
+        return;
     };
-    char::from_u32(l).unwrap_or(c)
-}
-
-/// Letters of scripts without case: alphanumeric, and their own lower case.
-fn caseless_letter(c: char) -> bool {
-    matches!(c as u32,
-        0x5D0..=0x5EA | 0x620..=0x64A | 0x671..=0x6D3 | 0x905..=0x939 | 0xE01..=0xE30
-        | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
-}
-
-fn unspaced(c: char) -> bool {
-    matches!(c as u32,
-        0x0E00..=0x0EFF     // Thai, Lao
-        | 0x0F00..=0x0FFF   // Tibetan
-        | 0x1000..=0x109F   // Myanmar
-        | 0x1780..=0x17FF   // Khmer
-        | 0x19E0..=0x19FF   // Khmer symbols
-        | 0x3040..=0x30FF   // Hiragana, Katakana
-        | 0x31F0..=0x31FF   // Katakana extensions
-        | 0x3400..=0x4DBF   // CJK extension A
-        | 0x4E00..=0x9FFF   // CJK unified ideographs
-        | 0xF900..=0xFAFF   // CJK compatibility ideographs
-        | 0xFF66..=0xFF9F   // half-width Katakana
-        | 0x20000..=0x3FFFF // CJK extensions B and later
-    )
-}
-
-/// Appends the token hashes of a folded text (see [`Dedup::fold_into`]) to `out`.
-fn tokenize(folded: &str, out: &mut Vec<u64>) {
-    for word in folded.split(' ') {
-        if word.is_empty() {
-            continue;
-        }
-        if word.is_ascii() {
-            out.push(xxh3_64_with_seed(word.as_bytes(), TOKEN_SEED));
-            continue;
-        }
-        let mut start = None;
-        for (i, c) in word.char_indices() {
-            if unspaced(c) {
-                if let Some(s) = start.take() {
-                    out.push(xxh3_64_with_seed(&word.as_bytes()[s..i], TOKEN_SEED));
-                }
-                out.push(xxh3_64_with_seed(
-                    &word.as_bytes()[i..i + c.len_utf8()],
-                    TOKEN_SEED,
-                ));
-            } else if start.is_none() {
-                start = Some(i);
-            }
-        }
-        if let Some(s) = start {
-            out.push(xxh3_64_with_seed(&word.as_bytes()[s..], TOKEN_SEED));
+    // Walking leftwards from the end, `next` is the next non-empty bin to the right: the first
+    // one, circularly (at `first + k`), until another is met.
+    let mut next = (first + k, sig[first]);
+    for i in (0..k).rev() {
+        let v = sig[i];
+        if v == EMPTY {
+            let d = (next.0 - i) as u32;
+            sig[i] = next.1.wrapping_add(d.wrapping_mul(0x9E37_79B9));
+        } else {
+            next = (i, v);
         }
     }
+}
+
+/// The first 56 bytes of xxh3's default secret, as little-endian words.
+const SECRET: [u64; 7] = {
+    const B: [u8; 56] = [
+        0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad,
+        0x1c, 0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3,
+        0x67, 0x1f, 0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc,
+        0xff, 0x72, 0x21, 0xb8, 0x08, 0x46, 0x74, 0xf7, 0x43, 0x24, 0x8e,
+    ];
+    let mut w = [0u64; 7];
+    let mut i = 0;
+    while i < 7 {
+        let mut b = [0u8; 8];
+        let mut j = 0;
+        while j < 8 {
+            b[j] = B[8 * i + j];
+            j += 1;
+        }
+        w[i] = u64::from_le_bytes(b);
+        i += 1;
+    }
+    w
+};
+
+fn fold64(a: u64, b: u64) -> u64 {
+    let p = a as u128 * b as u128;
+    p as u64 ^ (p >> 64) as u64
+}
+
+fn avalanche(mut h: u64) -> u64 {
+    h ^= h >> 37;
+    h = h.wrapping_mul(0x1656_6791_9E37_79F9);
+    h ^ (h >> 32)
+}
+
+/// `xxh3_64_with_seed` of the 24 little-endian bytes of three words, without writing them out.
+#[inline]
+fn xxh3_64_words3(t: [u64; 3], seed: u64) -> u64 {
+    let mix = |a: u64, b: u64, s: usize| {
+        fold64(
+            a ^ SECRET[s].wrapping_add(seed),
+            b ^ SECRET[s + 1].wrapping_sub(seed),
+        )
+    };
+    let acc = 24u64
+        .wrapping_mul(0x9E37_79B1_85EB_CA87)
+        .wrapping_add(mix(t[0], t[1], 0))
+        .wrapping_add(mix(t[1], t[2], 2));
+    avalanche(acc)
+}
+
+/// `xxh3_64_with_seed` of the 16 little-endian bytes of four 32-bit words.
+#[inline]
+fn xxh3_64_words4(v: &[u32], seed: u64) -> u64 {
+    let lo = v[0] as u64 | (v[1] as u64) << 32;
+    let hi = v[2] as u64 | (v[3] as u64) << 32;
+    let lo = lo ^ (SECRET[3] ^ SECRET[4]).wrapping_add(seed);
+    let hi = hi ^ (SECRET[5] ^ SECRET[6]).wrapping_sub(seed);
+    let acc = 16u64
+        .wrapping_add(lo.swap_bytes())
+        .wrapping_add(hi)
+        .wrapping_add(fold64(lo, hi));
+    avalanche(acc)
 }
 
 /// Estimated Jaccard similarity of two signatures: the share of equal values.
@@ -222,83 +214,22 @@ impl Dedup {
     /// Appends the folded form of `text` to `out` (NFKC, lower case, only letters and digits,
     /// words separated by one space) and returns its number of characters.
     pub fn fold_into(&self, text: &str, out: &mut String) -> usize {
-        let fold_digits = self.cfg.fold_digits;
-        let mut n = 0usize;
-        let mut space = false;
-        let mut push = |c: char, alnum: bool, ws: bool, out: &mut String| {
-            let (c, alnum) = if fold_digits && c.is_numeric() {
-                ('0', true)
-            } else {
-                (c, alnum)
-            };
-            if alnum {
-                if space && n > 0 {
-                    out.push(' ');
-                }
-                space = false;
-                out.push(c);
-                n += 1;
-            } else if ws {
-                space = true;
-            }
-            // Punctuation, symbols and marks are dropped.
-        };
-        // Words between ASCII whitespace (a boundary NFKC never crosses) are folded one by one:
-        // most take a fast path; only a word with a character outside the stable ranges goes
-        // through NFKC and the full Unicode tables.
-        for (k, word) in text.split_ascii_whitespace().enumerate() {
-            if k > 0 {
-                push(' ', false, true, out);
-            }
-            if word.is_ascii() {
-                for b in word.bytes() {
-                    push(
-                        b.to_ascii_lowercase() as char,
-                        b.is_ascii_alphanumeric(),
-                        false,
-                        out,
-                    );
-                }
-            } else if word
-                .chars()
-                .all(|c| nfkc_stable(c) || inert_punctuation(c).is_some())
-            {
-                for c in word.chars() {
-                    if c.is_ascii() {
-                        push(
-                            c.to_ascii_lowercase(),
-                            c.is_ascii_alphanumeric(),
-                            false,
-                            out,
-                        );
-                    } else if let Some(ws) = inert_punctuation(c) {
-                        push(' ', false, ws, out);
-                    } else {
-                        let alnum = !matches!(c, '×' | '÷' | '\u{482}');
-                        push(fast_lower(c), alnum, false, out);
-                    }
-                }
-            } else {
-                for c in word.nfkc() {
-                    for l in c.to_lowercase() {
-                        push(
-                            l,
-                            crate::chars::is_letter_or_digit(l),
-                            l.is_whitespace(),
-                            out,
-                        );
-                    }
-                }
-            }
-        }
+        let mut bytes = std::mem::take(out).into_bytes();
+        let mut f = Folder::new(self.cfg.fold_digits, &mut bytes, None);
+        f.fold(text);
+        let n = f.n;
+        // The folder writes whole characters only.
+        *out = String::from_utf8(bytes).expect("folded text is UTF-8");
         n
     }
 
     /// The folded-key hash of `text`, and the number of characters in the key.
     pub fn exact_key(&self, text: &str) -> (u128, usize) {
-        let mut buf = String::with_capacity(text.len());
-        let n = self.fold_into(text, &mut buf);
-        (xxh3_128_with_seed(buf.as_bytes(), SEED), n)
+        let mut buf = Vec::with_capacity(text.len());
+        let mut f = Folder::new(self.cfg.fold_digits, &mut buf, None);
+        f.fold(text);
+        let n = f.n;
+        (xxh3_128_with_seed(&buf, SEED), n)
     }
 
     /// The one-permutation MinHash signature of a set of shingle hashes, densified; `None` when
@@ -317,25 +248,15 @@ impl Dedup {
                 sig[bin] = v;
             }
         }
-        // Densification by rotation: an empty bin takes the value of the next non-empty bin to
-        // its right (circularly), offset by the distance, so equal sets stay equal. O(num_perm).
-        if let Some(first) = sig.iter().position(|&v| v != EMPTY) {
-            let mut next = (first, sig[first]);
-            for step in 1..k {
-                let i = (first + k - step) % k;
-                if sig[i] == EMPTY {
-                    let d = ((next.0 + k - i) % k) as u32;
-                    sig[i] = next.1.wrapping_add(d.wrapping_mul(0x9E37_79B9));
-                } else {
-                    next = (i, sig[i]);
-                }
-            }
-        }
+        densify(&mut sig);
         let r = self.cfg.rows;
+        let mut bytes = [0u8; 4 * 64];
         let bands = (0..self.cfg.bands)
             .map(|b| {
-                let mut bytes = [0u8; 4 * 64];
                 let rows = &sig[b * r..(b + 1) * r];
+                if r == 4 {
+                    return xxh3_64_words4(rows, BAND_SEED ^ b as u64);
+                }
                 let n = rows.len().min(64);
                 for (d, v) in bytes.chunks_exact_mut(4).zip(&rows[..n]) {
                     d.copy_from_slice(&v.to_le_bytes());
@@ -355,27 +276,26 @@ impl Dedup {
                 ..DocFingerprints::default()
             };
         }
-        let mut folded = String::new();
+        let mut folded: Vec<u8> = Vec::new();
         let mut tokens: Vec<u64> = Vec::new();
         // Token range of each segment.
         let mut seg_tokens: Vec<Range<usize>> = Vec::with_capacity(segs.len());
         let mut exact = Vec::with_capacity(segs.len());
         for s in segs {
+            let t0 = tokens.len();
             if s.dropped.is_some() {
                 exact.push(None);
-                seg_tokens.push(tokens.len()..tokens.len());
+                seg_tokens.push(t0..t0);
                 continue;
             }
             folded.clear();
-            let n = self.fold_into(&clean[s.text.clone()], &mut folded);
+            let toks = cfg.near.then_some(&mut tokens);
+            let mut f = Folder::new(cfg.fold_digits, &mut folded, toks);
+            f.fold(&clean[s.text.clone()]);
+            let n = f.n;
             exact.push(
-                (cfg.exact && n >= cfg.min_chars.max(1))
-                    .then(|| xxh3_128_with_seed(folded.as_bytes(), SEED)),
+                (cfg.exact && n >= cfg.min_chars.max(1)).then(|| xxh3_128_with_seed(&folded, SEED)),
             );
-            let t0 = tokens.len();
-            if cfg.near {
-                tokenize(&folded, &mut tokens);
-            }
             seg_tokens.push(t0..tokens.len());
         }
         let mut fps = DocFingerprints {
@@ -388,15 +308,22 @@ impl Dedup {
         }
         // Shingle `j` is the window of tokens `j..j + n`.
         let mut window = [0u8; 8 * 32];
-        let shingles: Vec<u64> = tokens
-            .windows(n)
-            .map(|w| {
-                for (d, t) in window.chunks_exact_mut(8).zip(w) {
-                    d.copy_from_slice(&t.to_le_bytes());
-                }
-                xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
-            })
-            .collect();
+        let shingles: Vec<u64> = if n == 3 {
+            tokens
+                .windows(3)
+                .map(|w| xxh3_64_words3([w[0], w[1], w[2]], SHINGLE_SEED))
+                .collect()
+        } else {
+            tokens
+                .windows(n)
+                .map(|w| {
+                    for (d, t) in window.chunks_exact_mut(8).zip(w) {
+                        d.copy_from_slice(&t.to_le_bytes());
+                    }
+                    xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
+                })
+                .collect()
+        };
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -821,11 +748,14 @@ mod tests {
 
     #[test]
     fn tokens_are_words_or_unspaced_characters() {
-        let mut t = Vec::new();
-        tokenize("abc 中文字 x ไทย", &mut t);
+        let tokenize = |text: &str| {
+            let (mut folded, mut tokens) = (Vec::new(), Vec::new());
+            Folder::new(false, &mut folded, Some(&mut tokens)).fold(text);
+            tokens
+        };
+        let t = tokenize("abc 中文字 x ไทย");
         assert_eq!(t.len(), 1 + 3 + 1 + 3);
-        let mut u = Vec::new();
-        tokenize("abc中文字", &mut u);
+        let u = tokenize("abc中文字");
         assert_eq!(u.len(), 4);
         assert_eq!(u[0], t[0]);
     }
@@ -851,6 +781,69 @@ mod tests {
         assert!(!s1.sig.contains(&EMPTY));
         assert_eq!(s1.sig, s2.sig);
         assert!(d.sketch(&a[..2], 0..0).is_none());
+    }
+
+    #[test]
+    fn densify_equals_rotation_from_the_first_bin() {
+        // The rotation as first written: leftwards from the first non-empty bin, circularly.
+        fn reference(sig: &mut [u32]) {
+            let k = sig.len();
+            if let Some(first) = sig.iter().position(|&v| v != EMPTY) {
+                let mut next = (first, sig[first]);
+                for step in 1..k {
+                    let i = (first + k - step) % k;
+                    if sig[i] == EMPTY {
+                        let d = ((next.0 + k - i) % k) as u32;
+                        sig[i] = next.1.wrapping_add(d.wrapping_mul(0x9E37_79B9));
+                    } else {
+                        next = (i, sig[i]);
+                    }
+                }
+            }
+        }
+        let mut x = 0x1234_5678_9ABC_DEF0u64;
+        for round in 0..5000 {
+            let k = [8, 17, 128, 256][round % 4];
+            let mut sig = vec![EMPTY; k];
+            let fill = round % 40;
+            for _ in 0..fill {
+                x = xxh3_64_with_seed(&x.to_le_bytes(), 7);
+                sig[(x % k as u64) as usize] = (x >> 32) as u32;
+            }
+            let mut want = sig.clone();
+            reference(&mut want);
+            densify(&mut sig);
+            assert_eq!(sig, want);
+        }
+    }
+
+    #[test]
+    fn word_hashes_equal_xxh3_of_the_bytes() {
+        let mut x = 0x0123_4567_89AB_CDEFu64;
+        let mut next = || {
+            x = xxh3_64_with_seed(&x.to_le_bytes(), 3);
+            x
+        };
+        for _ in 0..20_000 {
+            let t = [next(), next(), next()];
+            let seed = if next() % 2 == 0 {
+                SHINGLE_SEED
+            } else {
+                next()
+            };
+            let mut b = [0u8; 24];
+            for (d, w) in b.chunks_exact_mut(8).zip(t) {
+                d.copy_from_slice(&w.to_le_bytes());
+            }
+            assert_eq!(xxh3_64_words3(t, seed), xxh3_64_with_seed(&b, seed));
+            let v = [next() as u32, next() as u32, next() as u32, next() as u32];
+            let seed = BAND_SEED ^ (next() % 64);
+            let mut b = [0u8; 16];
+            for (d, w) in b.chunks_exact_mut(4).zip(v) {
+                d.copy_from_slice(&w.to_le_bytes());
+            }
+            assert_eq!(xxh3_64_words4(&v, seed), xxh3_64_with_seed(&b, seed));
+        }
     }
 
     #[test]

@@ -1,0 +1,698 @@
+//! The folding of a segment into its dedup key, and its tokens, in one pass over the text.
+//!
+//! The folded key is defined word by word (words between ASCII whitespace, a boundary NFKC never
+//! crosses), by one of three paths chosen by the word's characters:
+//!
+//! * an ASCII word: its letters and digits, lower-cased;
+//! * a word made only of characters NFKC leaves alone whatever surrounds them, and of inert
+//!   punctuation ([`nfkc_stable`], [`inert_punctuation`]): each character folded on its own;
+//! * any other word: its NFKC form, lower-cased, letters and digits kept, whitespace a break.
+//!
+//! This module computes exactly that, faster: ASCII text is folded byte by byte, speculatively
+//! (a word that turns out not to be ASCII is rolled back and folded again by the general path);
+//! the per-character facts (lower case, letter or digit, NFKC quick check, combining class) of
+//! the Basic Multilingual Plane come from a table built once; a word whose NFKC quick check says
+//! *yes* is already NFKC and skips normalization. The tokens (words of scripts written with
+//! spaces, single characters of scripts written without) are cut and hashed as the folded
+//! characters are written, without a second scan.
+
+use std::sync::OnceLock;
+
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use super::TOKEN_SEED;
+
+/// Characters that NFKC leaves alone whatever surrounds them: base letters with combining class
+/// 0, quick-check Yes, no compatibility decomposition, and never the second of a composition.
+/// A text made only of these is NFKC already; anything else goes to the full quick check.
+fn nfkc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0x00..=0x9F | 0xC0..=0x131 | 0x134..=0x13E | 0x141..=0x148 | 0x14A..=0x17E
+        | 0x180..=0x1C3 | 0x1CD..=0x1F0 | 0x1F4..=0x2AF | 0x388..=0x3CE | 0x400..=0x482
+        | 0x48A..=0x52F | 0x531..=0x556 | 0x561..=0x586 | 0x5D0..=0x5EA | 0x620..=0x64A
+        | 0x671..=0x674 | 0x679..=0x6D3 | 0x905..=0x939 | 0xE01..=0xE30 | 0x3041..=0x3096
+        | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
+}
+
+/// General and CJK punctuation, spaces and format characters: never composed with a neighbour,
+/// and folded by NFKC to a space or to punctuation that the key drops. `Some(true)` for spaces.
+fn inert_punctuation(c: char) -> Option<bool> {
+    match c as u32 {
+        0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000 => Some(true),
+        0x200B..=0x2027 | 0x202A..=0x202E | 0x2030..=0x205E | 0x2060..=0x206F => Some(false),
+        0x3001..=0x3004 | 0x3008..=0x3020 | 0x3030 | 0x303D..=0x303F => Some(false),
+        0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 => Some(false),
+        _ => None,
+    }
+}
+
+/// Lower case of a character in the stable ranges: table-free for Latin-1, Greek and Cyrillic
+/// capitals, itself for scripts without case, the standard mapping otherwise.
+fn fast_lower(c: char) -> char {
+    let u = c as u32;
+    let l = match u {
+        0xC0..=0xDE if u != 0xD7 => u + 0x20,
+        0x391..=0x3A9 if u != 0x3A2 => u + 0x20,
+        0x410..=0x42F => u + 0x20,
+        0x400..=0x40F => u + 0x50,
+        _ if caseless_letter(c) || c.is_lowercase() => u,
+        _ => return c.to_lowercase().next().unwrap_or(c),
+    };
+    char::from_u32(l).unwrap_or(c)
+}
+
+/// Letters of scripts without case: alphanumeric, and their own lower case.
+fn caseless_letter(c: char) -> bool {
+    matches!(c as u32,
+        0x5D0..=0x5EA | 0x620..=0x64A | 0x671..=0x6D3 | 0x905..=0x939 | 0xE01..=0xE30
+        | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
+}
+
+/// Whether `c` belongs to a script written without spaces between words, where shingles are
+/// made of characters rather than words.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF     // Thai, Lao
+        | 0x0F00..=0x0FFF   // Tibetan
+        | 0x1000..=0x109F   // Myanmar
+        | 0x1780..=0x17FF   // Khmer
+        | 0x19E0..=0x19FF   // Khmer symbols
+        | 0x3040..=0x30FF   // Hiragana, Katakana
+        | 0x31F0..=0x31FF   // Katakana extensions
+        | 0x3400..=0x4DBF   // CJK extension A
+        | 0x4E00..=0x9FFF   // CJK unified ideographs
+        | 0xF900..=0xFAFF   // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F   // half-width Katakana
+        | 0x20000..=0x3FFFF // CJK extensions B and later
+    )
+}
+
+// One entry per character of the Basic Multilingual Plane: its lower case `lc` (when it is one
+// character) in the low 21 bits, and these flags.
+/// `to_lowercase` is not exactly one character.
+const MULTI: u32 = 1 << 21;
+/// `lc` is a letter or a digit.
+const ALNUM: u32 = 1 << 22;
+/// `lc` is whitespace.
+const WS: u32 = 1 << 23;
+/// NFKC quick check Maybe (alone).
+const QC_MAYBE: u32 = 1 << 24;
+/// NFKC quick check No.
+const QC_NO: u32 = 1 << 25;
+/// Stable or inert: the character allows the second path.
+const STABLE: u32 = 1 << 26;
+/// Inert punctuation.
+const INERT: u32 = 1 << 27;
+/// Inert space.
+const INERT_WS: u32 = 1 << 28;
+/// Stable, but its lower case on the second path is not `lc`.
+const OWN_LOWER: u32 = 1 << 29;
+/// Stable, and folded the same by the second path and by the NFKC path (when the word is NFKC).
+const SAME: u32 = 1 << 30;
+const LC: u32 = (1 << 21) - 1;
+
+struct Table {
+    info: Box<[u32]>,
+    ccc: Box<[u8]>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut info = vec![0u32; 0x10000].into_boxed_slice();
+        let mut ccc = vec![0u8; 0x10000].into_boxed_slice();
+        for (u, (e, cc)) in info.iter_mut().zip(ccc.iter_mut()).enumerate() {
+            let Some(c) = char::from_u32(u as u32) else {
+                continue;
+            };
+            *e = entry(c);
+            *cc = canonical_combining_class(c);
+        }
+        Table { info, ccc }
+    })
+}
+
+/// The table entry of `c`, for any character (the table holds those of the BMP).
+fn entry(c: char) -> u32 {
+    let mut e = 0;
+    let lc = if c.to_lowercase().count() == 1 {
+        c.to_lowercase().next().unwrap_or(c)
+    } else {
+        e |= MULTI;
+        c
+    };
+    e |= lc as u32;
+    if crate::chars::is_letter_or_digit(lc) {
+        e |= ALNUM;
+    }
+    if lc.is_whitespace() {
+        e |= WS;
+    }
+    match is_nfkc_quick(std::iter::once(c)) {
+        IsNormalized::Yes => {}
+        IsNormalized::Maybe => e |= QC_MAYBE,
+        IsNormalized::No => e |= QC_NO,
+    }
+    if let Some(ws) = inert_punctuation(c) {
+        e |= STABLE | INERT;
+        if ws {
+            e |= INERT_WS;
+        }
+    } else if nfkc_stable(c) {
+        e |= STABLE;
+        if e & MULTI != 0 || fast_lower(c) != lc {
+            e |= OWN_LOWER;
+        }
+    }
+    if e & STABLE != 0 && e & MULTI == 0 {
+        // What each path writes: (letter or digit, the character or whether a break).
+        let second = match inert_punctuation(c) {
+            Some(ws) => (false, None, ws),
+            None if matches!(c, '×' | '÷' | '\u{482}') => (false, None, false),
+            None => (true, Some(fast_lower(c)), false),
+        };
+        let alnum = e & ALNUM != 0;
+        let nfkc = (alnum, alnum.then_some(lc), !alnum && e & WS != 0);
+        if second == nfkc {
+            e |= SAME;
+        }
+    }
+    e
+}
+
+/// Each ASCII byte folded: lower case for letters, itself for digits, 0 for anything else.
+const fn ascii_fold(fold_digits: bool) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_digit() {
+            t[b] = if fold_digits { b'0' } else { c };
+        } else if c.is_ascii_alphabetic() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+}
+
+static ASCII_FOLD: [[u8; 256]; 2] = [ascii_fold(false), ascii_fold(true)];
+
+/// Facts of `c`: its entry and its combining class.
+#[inline]
+fn lookup(t: &Table, c: char) -> (u32, u8) {
+    let u = c as usize;
+    if u < 0x10000 {
+        (t.info[u], t.ccc[u])
+    } else {
+        (entry(c), canonical_combining_class(c))
+    }
+}
+
+/// The folding state of one segment: the folded bytes, the tokens cut so far.
+pub(super) struct Folder<'a> {
+    fold_digits: bool,
+    /// The folded key (UTF-8).
+    out: &'a mut Vec<u8>,
+    /// Token hashes, when wanted.
+    tokens: Option<&'a mut Vec<u64>>,
+    /// Characters in the key.
+    pub n: usize,
+    /// A break is pending before the next letter or digit.
+    space: bool,
+    /// Start in `out` of the token being written.
+    tok: Option<usize>,
+}
+
+/// What to restore to fold a word again.
+#[derive(Clone, Copy)]
+struct Mark {
+    out: usize,
+    tokens: usize,
+    n: usize,
+    space: bool,
+    tok: Option<usize>,
+}
+
+impl<'a> Folder<'a> {
+    pub fn new(
+        fold_digits: bool,
+        out: &'a mut Vec<u8>,
+        tokens: Option<&'a mut Vec<u64>>,
+    ) -> Folder<'a> {
+        Folder {
+            fold_digits,
+            out,
+            tokens,
+            n: 0,
+            space: false,
+            tok: None,
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            out: self.out.len(),
+            tokens: self.tokens.as_ref().map_or(0, |t| t.len()),
+            n: self.n,
+            space: self.space,
+            tok: self.tok,
+        }
+    }
+
+    fn restore(&mut self, m: Mark) {
+        self.out.truncate(m.out);
+        if let Some(t) = self.tokens.as_mut() {
+            t.truncate(m.tokens);
+        }
+        self.n = m.n;
+        self.space = m.space;
+        self.tok = m.tok;
+    }
+
+    /// Ends the token being written, if any, at the end of `out`.
+    #[inline]
+    fn close_token(&mut self) {
+        if let Some(s) = self.tok.take() {
+            if let Some(t) = self.tokens.as_mut() {
+                t.push(xxh3_64_with_seed(&self.out[s..], TOKEN_SEED));
+            }
+        }
+    }
+
+    /// Writes the pending break, if any, before a letter or digit.
+    #[inline]
+    fn before_alnum(&mut self) {
+        if self.space && self.n > 0 {
+            self.close_token();
+            self.out.push(b' ');
+        }
+        self.space = false;
+        self.n += 1;
+    }
+
+    /// An ASCII letter or digit, already lower case.
+    #[inline]
+    fn ascii(&mut self, b: u8) {
+        let b = if self.fold_digits && b.is_ascii_digit() {
+            b'0'
+        } else {
+            b
+        };
+        self.before_alnum();
+        if self.tok.is_none() {
+            self.tok = Some(self.out.len());
+        }
+        self.out.push(b);
+    }
+
+    /// A character, with whether it is a letter or digit and whether it is whitespace.
+    #[inline]
+    fn push(&mut self, c: char, alnum: bool, ws: bool) {
+        let (c, alnum) = if self.fold_digits && c.is_numeric() {
+            ('0', true)
+        } else {
+            (c, alnum)
+        };
+        if !alnum {
+            if ws {
+                self.space = true;
+            }
+            return;
+        }
+        if c.is_ascii() {
+            self.ascii(c as u8);
+            return;
+        }
+        self.before_alnum();
+        let at = self.out.len();
+        let mut buf = [0u8; 4];
+        self.out
+            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        if (c as u32) >= 0x0E00 && unspaced(c) {
+            if let Some(s) = self.tok.take() {
+                if let Some(t) = self.tokens.as_mut() {
+                    t.push(xxh3_64_with_seed(&self.out[s..at], TOKEN_SEED));
+                }
+            }
+            if let Some(t) = self.tokens.as_mut() {
+                t.push(xxh3_64_with_seed(&self.out[at..], TOKEN_SEED));
+            }
+        } else if self.tok.is_none() {
+            self.tok = Some(at);
+        }
+    }
+
+    /// A character on the NFKC path (after normalization).
+    #[inline]
+    fn push_general(&mut self, c: char, e: u32) {
+        if e & MULTI == 0 {
+            let lc = char::from_u32(e & LC).unwrap_or(c);
+            self.push(lc, e & ALNUM != 0, e & WS != 0);
+        } else {
+            for l in c.to_lowercase() {
+                self.push(l, crate::chars::is_letter_or_digit(l), l.is_whitespace());
+            }
+        }
+    }
+
+    /// Folds `text` (appends to the key and the tokens).
+    pub fn fold(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let fold = &ASCII_FOLD[self.fold_digits as usize];
+        let mut i = 0;
+        // Where the current word starts, and the state to restore to fold it again.
+        let mut word = 0;
+        let mut at_word = self.mark();
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b >= 0x80 {
+                // Not ASCII: fold the whole word again by the general path.
+                self.restore(at_word);
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace())
+                    .map_or(bytes.len(), |p| i + p);
+                self.word(&text[word..end]);
+                i = end;
+            } else if fold[b as usize] != 0 {
+                // A run of ASCII letters and digits.
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| fold[b as usize] == 0)
+                    .map_or(bytes.len(), |p| i + p);
+                self.before_alnum();
+                self.n += run - i - 1;
+                if self.tok.is_none() {
+                    self.tok = Some(self.out.len());
+                }
+                self.out
+                    .extend(bytes[i..run].iter().map(|&b| fold[b as usize]));
+                i = run;
+            } else {
+                if b.is_ascii_whitespace() {
+                    self.space = true;
+                    word = i + 1;
+                    at_word = self.mark();
+                }
+                i += 1;
+            }
+        }
+        self.close_token();
+    }
+
+    /// A word with a character outside ASCII. One pass writes it as the second path would for
+    /// its stable characters and as the NFKC path would for the others (taking it for NFKC); when
+    /// that is not what the word's path writes, the word is folded again by its path.
+    fn word(&mut self, word: &str) {
+        let t = table();
+        let at = self.mark();
+        let mut stable = true;
+        // A stable character that the NFKC path writes differently.
+        let mut differs = false;
+        let mut last_cc = 0u8;
+        let mut nfkc = true;
+        for c in word.chars() {
+            if c.is_ascii() {
+                last_cc = 0;
+                let b = ASCII_FOLD[self.fold_digits as usize][c as usize];
+                if b != 0 {
+                    self.ascii(b);
+                }
+                continue;
+            }
+            let (e, cc) = lookup(t, c);
+            if (last_cc > cc && cc != 0) || e & (QC_NO | QC_MAYBE) != 0 {
+                nfkc = false;
+            }
+            last_cc = cc;
+            if e & STABLE != 0 {
+                differs |= e & SAME == 0;
+                if e & INERT != 0 {
+                    if e & INERT_WS != 0 {
+                        self.space = true;
+                    }
+                    continue;
+                }
+                let l = if e & OWN_LOWER != 0 {
+                    fast_lower(c)
+                } else {
+                    char::from_u32(e & LC).unwrap_or(c)
+                };
+                let alnum = !matches!(c, '×' | '÷' | '\u{482}');
+                self.push(l, alnum, false);
+            } else {
+                stable = false;
+                if !nfkc || differs {
+                    break;
+                }
+                self.push_general(c, e);
+            }
+        }
+        if stable || (nfkc && !differs) {
+            return;
+        }
+        self.restore(at);
+        self.word_by_path(word);
+    }
+
+    /// A word with a character outside ASCII, by its path (see the module's doc).
+    fn word_by_path(&mut self, word: &str) {
+        let t = table();
+        // Stable throughout (second path)? Else the NFKC quick check of the word.
+        let mut stable = true;
+        let mut last_cc = 0u8;
+        let mut qc = IsNormalized::Yes;
+        for c in word.chars() {
+            if c.is_ascii() {
+                last_cc = 0;
+                continue;
+            }
+            let (e, cc) = lookup(t, c);
+            stable &= e & STABLE != 0;
+            if qc == IsNormalized::No {
+                if !stable {
+                    break;
+                }
+                continue;
+            }
+            if (last_cc > cc && cc != 0) || e & QC_NO != 0 {
+                qc = IsNormalized::No;
+            } else if e & QC_MAYBE != 0 {
+                qc = IsNormalized::Maybe;
+            }
+            last_cc = cc;
+        }
+        if stable {
+            for c in word.chars() {
+                if c.is_ascii() {
+                    if c.is_ascii_alphanumeric() {
+                        self.ascii(c.to_ascii_lowercase() as u8);
+                    }
+                    continue;
+                }
+                let (e, _) = lookup(t, c);
+                if e & INERT != 0 {
+                    if e & INERT_WS != 0 {
+                        self.space = true;
+                    }
+                    continue;
+                }
+                let l = if e & OWN_LOWER != 0 {
+                    fast_lower(c)
+                } else {
+                    char::from_u32(e & LC).unwrap_or(c)
+                };
+                let alnum = !matches!(c, '×' | '÷' | '\u{482}');
+                self.push(l, alnum, false);
+            }
+        } else if qc == IsNormalized::Yes {
+            for c in word.chars() {
+                let (e, _) = lookup(t, c);
+                self.push_general(c, e);
+            }
+        } else {
+            for c in word.nfkc() {
+                let (e, _) = lookup(t, c);
+                self.push_general(c, e);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, word by word, as written before the one-pass folder.
+    fn reference_fold(text: &str, fold_digits: bool, out: &mut String) -> usize {
+        let mut n = 0usize;
+        let mut space = false;
+        let mut push = |c: char, alnum: bool, ws: bool, out: &mut String| {
+            let (c, alnum) = if fold_digits && c.is_numeric() {
+                ('0', true)
+            } else {
+                (c, alnum)
+            };
+            if alnum {
+                if space && n > 0 {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+                n += 1;
+            } else if ws {
+                space = true;
+            }
+        };
+        for (k, word) in text.split_ascii_whitespace().enumerate() {
+            if k > 0 {
+                push(' ', false, true, out);
+            }
+            if word.is_ascii() {
+                for b in word.bytes() {
+                    let c = b.to_ascii_lowercase() as char;
+                    push(c, b.is_ascii_alphanumeric(), false, out);
+                }
+            } else if word
+                .chars()
+                .all(|c| nfkc_stable(c) || inert_punctuation(c).is_some())
+            {
+                for c in word.chars() {
+                    if c.is_ascii() {
+                        let l = c.to_ascii_lowercase();
+                        push(l, c.is_ascii_alphanumeric(), false, out);
+                    } else if let Some(ws) = inert_punctuation(c) {
+                        push(' ', false, ws, out);
+                    } else {
+                        let alnum = !matches!(c, '×' | '÷' | '\u{482}');
+                        push(fast_lower(c), alnum, false, out);
+                    }
+                }
+            } else {
+                for c in word.nfkc() {
+                    for l in c.to_lowercase() {
+                        let alnum = crate::chars::is_letter_or_digit(l);
+                        push(l, alnum, l.is_whitespace(), out);
+                    }
+                }
+            }
+        }
+        n
+    }
+
+    /// The token hashes of a folded text, as cut before the one-pass folder.
+    fn reference_tokens(folded: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        for word in folded.split(' ').filter(|w| !w.is_empty()) {
+            let mut start = None;
+            for (i, c) in word.char_indices() {
+                if unspaced(c) {
+                    if let Some(s) = start.take() {
+                        out.push(xxh3_64_with_seed(&word.as_bytes()[s..i], TOKEN_SEED));
+                    }
+                    let one = &word.as_bytes()[i..i + c.len_utf8()];
+                    out.push(xxh3_64_with_seed(one, TOKEN_SEED));
+                } else if start.is_none() {
+                    start = Some(i);
+                }
+            }
+            if let Some(s) = start {
+                out.push(xxh3_64_with_seed(&word.as_bytes()[s..], TOKEN_SEED));
+            }
+        }
+        out
+    }
+
+    fn assert_same(text: &str) {
+        for fold_digits in [false, true] {
+            let mut want = String::new();
+            let want_n = reference_fold(text, fold_digits, &mut want);
+            let (mut got, mut tokens) = (Vec::new(), Vec::new());
+            let mut f = Folder::new(fold_digits, &mut got, Some(&mut tokens));
+            f.fold(text);
+            let n = f.n;
+            assert_eq!(String::from_utf8_lossy(&got), want, "{text:?}");
+            assert_eq!(n, want_n, "{text:?}");
+            assert_eq!(tokens, reference_tokens(&want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn equal_to_the_definition_on_hard_cases() {
+        for t in [
+            "",
+            "   ",
+            " Hello,  World! 2024 ",
+            "Caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e",
+            "Cafe\u{301} cre\u{300}me",
+            "e\u{301}",
+            "ＡＢＣ def ½ ² ﬁ",
+            "İstanbul IJssel ǅ ß ẞ",
+            "\u{85}x\u{9c}y \u{a0}z",
+            "l\u{2019}homme \u{2014} libre\u{2026} a\u{2003}b",
+            "人人生而自由，在尊严和权利上一律平等。abc中文字x",
+            "ภาษาไทย ไม่มีช่องว่าง",
+            "हिन्दी क़ ड़ नमस्ते",
+            "العربية مُحَمَّد ٣٤٥",
+            "한국어 가 가",
+            "Ελληνικά ΆΈ ς Σ",
+            "Русский ЁЖ ѐ",
+            "x\u{301}\u{316} a\u{316}\u{301}",
+            "😀 𠀀𠀁 a𝐀b",
+            "tab\there\nnew\rline\u{c}ff\u{b}vt",
+        ] {
+            assert_same(t);
+        }
+    }
+
+    #[test]
+    fn equal_to_the_definition_on_the_sample_corpus() {
+        // `raw/`, or the folder named by SCRIPTORIUM_DEDUP_CORPUS (as the dedup bench).
+        let dir = std::env::var_os("SCRIPTORIUM_DEDUP_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw"));
+        for p in crate::input::files_under(&dir) {
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            for line in text.lines() {
+                assert_same(line);
+            }
+            assert_same(&text);
+        }
+    }
+
+    #[test]
+    fn table_agrees_with_the_character_functions() {
+        let t = table();
+        for u in 0..0x10000u32 {
+            if let Some(c) = char::from_u32(u) {
+                assert_eq!(lookup(t, c), (entry(c), canonical_combining_class(c)));
+            }
+        }
+    }
+
+    /// Characters that exercise every path: ASCII, stable letters, inert punctuation,
+    /// combining marks, compatibility forms, unspaced scripts, astral characters.
+    const POOL: &[char] = &[
+        'a', 'Z', '0', '9', ' ', '\t', '\n', '.', '-', '\'', 'é', 'É', 'İ', 'ı', 'ß', '×',
+        '\u{85}', '\u{a0}', '\u{300}', '\u{301}', '\u{316}', '\u{327}', 'ｱ', 'Ａ', '１', '½', 'ﬁ',
+        '²', '\u{2019}', '\u{2003}', '\u{200b}', '、', '。', '中', '文', 'か', 'ガ', '\u{3099}',
+        'ก', 'ไ', '\u{e31}', 'ह', '\u{93c}', '\u{94d}', 'ि', 'ع', '\u{64e}', '٣', 'Ω', 'Ά', 'Ж',
+        '가', '\u{1100}', '\u{1161}', '😀', '𠀀', '𝐀', 'Ⅻ',
+    ];
+
+    proptest! {
+        #[test]
+        fn equal_to_the_definition_on_random_text(
+            idx in proptest::collection::vec(0..POOL.len(), 0..40)
+        ) {
+            let text: String = idx.iter().map(|&i| POOL[i]).collect();
+            assert_same(&text);
+        }
+    }
+}
