@@ -77,50 +77,86 @@ pub fn letter_script(c: char) -> Option<&'static str> {
 /// number of letters in those words.
 #[inline(always)]
 pub fn for_each_ngram(text: &str, script: &str, mut f: impl FnMut(u32)) -> usize {
+    for_each_word(text, script, |w| word_ngrams(w, &mut f))
+}
+
+/// The character at byte `i` of `text` (a char boundary) and its length in bytes.
+#[inline(always)]
+fn char_at(text: &str, i: usize) -> (char, usize) {
+    match text.as_bytes().get(i) {
+        Some(&b) if b < 0x80 => (b as char, 1),
+        _ => text
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .map_or((' ', 1), |c| (c, c.len_utf8())),
+    }
+}
+
+/// Calls `f(word)` for every word of `text` written in `script` (as it stands in `text`, not
+/// lowercased); returns the number of characters in those words.
+#[inline(always)]
+pub fn for_each_word(text: &str, script: &str, mut f: impl FnMut(&str)) -> usize {
+    let bytes = text.as_bytes();
     let mut letters = 0usize;
-    // Hashes of the n-grams ending at the previous character, of lengths 1..MAX_ORDER-1.
-    let mut prev = [0u32; MAX_ORDER];
-    let mut in_word = false;
-    let mut keep = false;
-    let mut word_len = 0usize;
-    let space = ' ' as u32;
-    let mut chars = text.chars().peekable();
-    loop {
-        let c = chars.next();
-        let letter = c.is_some_and(is_letter);
-        if letter {
-            let c = c.unwrap_or(' ');
-            if !in_word {
-                in_word = true;
-                keep = match letter_script(c) {
-                    Some(s) => s == script,
-                    // A word starting with a mark: the script of the next letter decides.
-                    None => chars
-                        .peek()
-                        .and_then(|&n| letter_script(n))
-                        .is_some_and(|s| s == script),
-                };
-                if keep {
-                    prev = [0; MAX_ORDER];
-                    prev[0] = step(FNV_SEED, space);
-                    word_len = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Up to the next letter; ASCII without decoding.
+        let b = bytes[i];
+        if b < 0x80 && !b.is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let (c, n) = char_at(text, i);
+        if !is_letter(c) {
+            i += n;
+            continue;
+        }
+        let start = i;
+        i += n;
+        let keep = match letter_script(c) {
+            Some(s) => s == script,
+            // A word starting with a mark: the script of the next character decides.
+            None => {
+                i < bytes.len() && letter_script(char_at(text, i).0).is_some_and(|s| s == script)
+            }
+        };
+        let mut chars = 1;
+        while let Some(&b) = bytes.get(i) {
+            if b < 0x80 {
+                if !b.is_ascii_alphabetic() {
+                    break;
                 }
+                i += 1;
+            } else {
+                let (c, n) = char_at(text, i);
+                if !is_letter(c) {
+                    break;
+                }
+                i += n;
             }
-            if keep {
-                letters += 1;
-                push(&mut prev, &mut word_len, lower(c) as u32, &mut f);
-            }
-        } else {
-            if in_word && keep {
-                push(&mut prev, &mut word_len, space, &mut f);
-            }
-            in_word = false;
-            if c.is_none() {
-                break;
-            }
+            chars += 1;
+        }
+        if keep {
+            letters += chars;
+            f(&text[start..i]);
         }
     }
     letters
+}
+
+/// Calls `f(hash)` for every n-gram of one word (a run of letters, as [`for_each_word`] gives
+/// it): the word is lowercased and padded with a space on both sides. A word's n-grams do not
+/// depend on its neighbours.
+#[inline(always)]
+pub fn word_ngrams(word: &str, mut f: impl FnMut(u32)) {
+    let space = ' ' as u32;
+    let mut prev = [0u32; MAX_ORDER];
+    prev[0] = step(FNV_SEED, space);
+    let mut len = 1usize;
+    for c in word.chars() {
+        push(&mut prev, &mut len, lower(c) as u32, &mut f);
+    }
+    push(&mut prev, &mut len, space, &mut f);
 }
 
 /// Extends the n-grams ending at the previous character by `c` and emits them. `prev[k]` is the

@@ -208,9 +208,13 @@ impl LangTagger {
             })
             .collect();
         let counts = |s: &Segment| !s.flags.contains(Flags::GARBLED);
-        // Document totals per group (letters, totals).
+        // Document totals per group (letters, totals); only groups with a table are scored.
         let mut doc: Vec<(usize, Vec<u32>)> = (0..ng)
-            .map(|g| (0, vec![0u32; self.model.groups[g].stride]))
+            .map(|g| {
+                let group = &self.model.groups[g];
+                let len = if group.has_table() { group.stride } else { 0 };
+                (0, vec![0u32; len])
+            })
             .collect();
         for (s, o) in segs.iter().zip(&own) {
             if let Own::Scored { g, off, letters } = *o {
