@@ -24,29 +24,42 @@ fn lt(v: u64, c: u8) -> u64 {
     v.wrapping_sub(LO * c as u64) & !v & HI
 }
 
-/// The first index in `i..end` of a byte of `set` (ASCII bytes) or of any byte ≥ 0x80; `end`
-/// if there is none.
-#[inline]
-pub fn find_set_or_non_ascii(b: &[u8], i: usize, end: usize, set: &[u8]) -> usize {
-    let hay = &b[i..end];
-    let mut chunks = hay.chunks_exact(8);
+/// The first index in `i..end` whose byte `stops`; `mask` is the same test eight bytes at a
+/// time (flagging at least the first such byte, exactly).
+#[inline(always)]
+fn find_first(
+    b: &[u8],
+    i: usize,
+    end: usize,
+    mask: impl Fn(u64) -> u64,
+    stops: impl Fn(u8) -> bool,
+) -> usize {
+    let mut chunks = b[i..end].chunks_exact(8);
     let mut at = i;
     for c in chunks.by_ref() {
-        let v = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        let mut m = v & HI;
-        for &c in set {
-            m |= eq(v, c);
-        }
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let m = mask(u64::from_le_bytes(w));
         if m != 0 {
             return at + (m.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
     let rest = chunks.remainder();
-    at + rest
-        .iter()
-        .position(|&x| x >= 0x80 || set.contains(&x))
-        .unwrap_or(rest.len())
+    at + rest.iter().position(|&x| stops(x)).unwrap_or(rest.len())
+}
+
+/// The first index in `i..end` of a byte of `set` (ASCII bytes) or of any byte ≥ 0x80; `end`
+/// if there is none.
+#[inline]
+pub fn find_set_or_non_ascii(b: &[u8], i: usize, end: usize, set: &[u8]) -> usize {
+    find_first(
+        b,
+        i,
+        end,
+        |v| set.iter().fold(v & HI, |m, &c| m | eq(v, c)),
+        |x| x >= 0x80 || set.contains(&x),
+    )
 }
 
 /// The first index in `i..end` of a byte that may start whitespace: an ASCII byte below 0x21
@@ -54,22 +67,13 @@ pub fn find_set_or_non_ascii(b: &[u8], i: usize, end: usize, set: &[u8]) -> usiz
 /// one of them); `end` if there is none. Callers check the character found.
 #[inline]
 pub fn find_space_candidate(b: &[u8], i: usize, end: usize) -> usize {
-    let hay = &b[i..end];
-    let mut chunks = hay.chunks_exact(8);
-    let mut at = i;
-    for c in chunks.by_ref() {
-        let v = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        let m = lt(v, 0x21) | eq(v, 0xC2) | eq(v, 0xE1) | eq(v, 0xE2) | eq(v, 0xE3);
-        if m != 0 {
-            return at + (m.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    let rest = chunks.remainder();
-    at + rest
-        .iter()
-        .position(|&x| is_space_candidate(x))
-        .unwrap_or(rest.len())
+    find_first(
+        b,
+        i,
+        end,
+        |v| lt(v, 0x21) | eq(v, 0xC2) | eq(v, 0xE1) | eq(v, 0xE2) | eq(v, 0xE3),
+        is_space_candidate,
+    )
 }
 
 /// Whether `x` is a byte [`find_space_candidate`] stops at.
@@ -84,28 +88,21 @@ pub fn is_space_candidate(x: u8) -> bool {
 /// none. Callers check the character found.
 #[inline]
 pub fn find_rule_candidate(b: &[u8], i: usize, end: usize) -> usize {
-    let hay = &b[i..end];
-    let mut chunks = hay.chunks_exact(8);
-    let mut at = i;
-    for c in chunks.by_ref() {
-        let v = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        let m = lt(v, 0x20)
-            | eq(v, 0x7F)
-            | eq(v, 0xC2)
-            | eq(v, 0xE1)
-            | eq(v, 0xE2)
-            | eq(v, 0xE3)
-            | eq(v, 0xEF);
-        if m != 0 {
-            return at + (m.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    let rest = chunks.remainder();
-    at + rest
-        .iter()
-        .position(|&x| is_rule_candidate(x))
-        .unwrap_or(rest.len())
+    find_first(
+        b,
+        i,
+        end,
+        |v| {
+            lt(v, 0x20)
+                | eq(v, 0x7F)
+                | eq(v, 0xC2)
+                | eq(v, 0xE1)
+                | eq(v, 0xE2)
+                | eq(v, 0xE3)
+                | eq(v, 0xEF)
+        },
+        is_rule_candidate,
+    )
 }
 
 /// Whether `x` is a byte [`find_rule_candidate`] stops at.

@@ -218,8 +218,9 @@ impl Dedup {
         let mut f = Folder::new(self.cfg.fold_digits, &mut bytes, None);
         f.fold(text);
         let n = f.n;
-        // The folder writes whole characters only.
-        *out = String::from_utf8(bytes).expect("folded text is UTF-8");
+        // The folder writes whole characters only, so the bytes are UTF-8; never panic on it.
+        *out = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         n
     }
 

@@ -430,19 +430,7 @@ impl<'a> Folder<'a> {
             last_cc = cc;
             if e & STABLE != 0 {
                 differs |= e & SAME == 0;
-                if e & INERT != 0 {
-                    if e & INERT_WS != 0 {
-                        self.space = true;
-                    }
-                    continue;
-                }
-                let l = if e & OWN_LOWER != 0 {
-                    fast_lower(c)
-                } else {
-                    char::from_u32(e & LC).unwrap_or(c)
-                };
-                let alnum = !matches!(c, '×' | '÷' | '\u{482}');
-                self.push(l, alnum, false);
+                self.push_stable(c, e);
             } else {
                 stable = false;
                 if !nfkc || differs {
@@ -456,6 +444,26 @@ impl<'a> Folder<'a> {
         }
         self.restore(at);
         self.word_by_path(word);
+    }
+
+    /// Folds a stable character `c` with table entry `e`: inert ones (marks, format characters,
+    /// punctuation) are dropped, whitespace among them separates words, the rest is written in
+    /// lower case.
+    #[inline]
+    fn push_stable(&mut self, c: char, e: u32) {
+        if e & INERT != 0 {
+            if e & INERT_WS != 0 {
+                self.space = true;
+            }
+            return;
+        }
+        let l = if e & OWN_LOWER != 0 {
+            fast_lower(c)
+        } else {
+            char::from_u32(e & LC).unwrap_or(c)
+        };
+        let alnum = !matches!(c, '×' | '÷' | '\u{482}');
+        self.push(l, alnum, false);
     }
 
     /// A word with a character outside ASCII, by its path (see the module's doc).
@@ -494,19 +502,7 @@ impl<'a> Folder<'a> {
                     continue;
                 }
                 let (e, _) = lookup(t, c);
-                if e & INERT != 0 {
-                    if e & INERT_WS != 0 {
-                        self.space = true;
-                    }
-                    continue;
-                }
-                let l = if e & OWN_LOWER != 0 {
-                    fast_lower(c)
-                } else {
-                    char::from_u32(e & LC).unwrap_or(c)
-                };
-                let alnum = !matches!(c, '×' | '÷' | '\u{482}');
-                self.push(l, alnum, false);
+                self.push_stable(c, e);
             }
         } else if qc == IsNormalized::Yes {
             for c in word.chars() {
