@@ -111,6 +111,25 @@ pub fn is_rule_candidate(x: u8) -> bool {
     x < 0x20 || matches!(x, 0x7F | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
 }
 
+/// The first index in `i..end` of a byte a JSON string must escape: an ASCII control (below
+/// 0x20), `"` or a backslash; `end` if there is none.
+#[inline]
+pub fn find_json_escape(b: &[u8], i: usize, end: usize) -> usize {
+    find_first(
+        b,
+        i,
+        end,
+        |v| lt(v, 0x20) | eq(v, b'"') | eq(v, b'\\'),
+        is_json_escape,
+    )
+}
+
+/// Whether `x` is a byte [`find_json_escape`] stops at.
+#[inline]
+pub fn is_json_escape(x: u8) -> bool {
+    x < 0x20 || x == b'"' || x == b'\\'
+}
+
 /// The length of the run of ASCII bytes at the start of `b`.
 #[inline]
 pub fn ascii_prefix(b: &[u8]) -> usize {
@@ -143,6 +162,8 @@ mod tests {
                         assert_eq!(find_space_candidate(&buf, i, end), want);
                         let want = (i..end).find(|&k| is_rule_candidate(buf[k])).unwrap_or(end);
                         assert_eq!(find_rule_candidate(&buf, i, end), want);
+                        let want = (i..end).find(|&k| is_json_escape(buf[k])).unwrap_or(end);
+                        assert_eq!(find_json_escape(&buf, i, end), want);
                     }
                 }
             }

@@ -55,6 +55,11 @@ impl AtomicFile {
         self.w.write_all(b"\n").map_err(oerr(&self.tmp))
     }
 
+    /// Writes bytes that already form whole lines.
+    fn raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.w.write_all(bytes).map_err(oerr(&self.tmp))
+    }
+
     fn commit(self) -> Result<(), OutputError> {
         let f = self.w.into_inner().map_err(|e| OutputError {
             path: self.tmp.display().to_string(),
@@ -70,38 +75,131 @@ impl AtomicFile {
     }
 }
 
-/// A segment line of `segments.jsonl`, borrowed from its document.
-#[derive(Serialize)]
-struct SegmentLine<'a> {
-    id: &'a str,
-    doc_id: &'a str,
-    seq: u32,
-    kind: &'static str,
-    paragraph: usize,
-    text: &'a str,
-    lang: &'static str,
-    lang_confidence: f64,
-    lang_source: &'static str,
-    script: &'static str,
-    direction: &'static str,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    rtl_runs: &'a [(u32, u32)],
-    raw_span: [usize; 2],
-    line: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dup_of: Option<&'a str>,
-    flags: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    garbled_score: Option<f64>,
+/// Appends the `segments.jsonl` line of `s` (with its newline) to `out`.
+///
+/// This is the one line of the run written without serde: it is written once per segment and
+/// carries nearly all the output's bytes, and serde_json's string escaping looks at each byte
+/// in turn. The fields, their order, the omitted ones and every byte of the values are those
+/// serde_json gives the equivalent struct (`SegmentLine` in the tests, which check it on real
+/// and arbitrary text); strings are escaped by [`json_str`], numbers formatted by serde_json.
+fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segment, clean: &str) {
+    out.extend_from_slice(b"{\"id\":");
+    json_str(out, id);
+    out.extend_from_slice(b",\"doc_id\":");
+    json_str(out, doc_id);
+    out.extend_from_slice(b",\"seq\":");
+    json_num(out, seq as u32);
+    out.extend_from_slice(b",\"kind\":");
+    json_str(out, s.kind.name());
+    out.extend_from_slice(b",\"paragraph\":");
+    json_num(out, s.block);
+    out.extend_from_slice(b",\"text\":");
+    json_str(out, &clean[s.text.clone()]);
+    out.extend_from_slice(b",\"lang\":");
+    json_str(out, s.lang);
+    out.extend_from_slice(b",\"lang_confidence\":");
+    json_num(out, round4(s.lang_confidence));
+    out.extend_from_slice(b",\"lang_source\":");
+    json_str(out, s.lang_source.name());
+    out.extend_from_slice(b",\"script\":");
+    json_str(out, s.script);
+    out.extend_from_slice(b",\"direction\":");
+    json_str(out, s.direction.name());
+    if !s.rtl_runs.is_empty() {
+        out.extend_from_slice(b",\"rtl_runs\":[");
+        for (k, &(a, b)) in s.rtl_runs.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.push(b'[');
+            json_num(out, a);
+            out.push(b',');
+            json_num(out, b);
+            out.push(b']');
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b",\"raw_span\":[");
+    json_num(out, s.raw.start);
+    out.push(b',');
+    json_num(out, s.raw.end);
+    out.extend_from_slice(b"],\"line\":");
+    json_num(out, s.line);
+    if let Some(d) = &s.dup_of {
+        out.extend_from_slice(b",\"dup_of\":");
+        json_str(out, &d.id);
+    }
+    out.extend_from_slice(b",\"flags\":[");
+    for (k, name) in s.flags.names().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        json_str(out, name);
+    }
+    out.push(b']');
+    if s.garbled_score > 0.0 {
+        out.extend_from_slice(b",\"garbled_score\":");
+        json_num(out, round4(s.garbled_score));
+    }
+    out.extend_from_slice(b"}\n");
 }
 
-#[derive(Serialize)]
-struct DuplicateLine<'a> {
-    id: &'a str,
-    dup_of: &'a str,
-    kind: &'static str,
-    similarity: f64,
-    cross_document: bool,
+/// Appends `s` as a JSON string, escaped exactly as serde_json escapes it: `"` and backslash
+/// with a backslash, the controls that have one by their short escape (`\b \t \n \f \r`), the
+/// other controls below U+0020 as `\u00xx` (lower-case hex), everything else as is. Stretches
+/// without such a byte are found eight bytes at a time and copied whole.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    out.push(b'"');
+    let mut i = 0;
+    loop {
+        let j = crate::bytescan::find_json_escape(b, i, b.len());
+        out.extend_from_slice(&b[i..j]);
+        let Some(&x) = b.get(j) else { break };
+        match x {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x09 => out.extend_from_slice(b"\\t"),
+            0x0A => out.extend_from_slice(b"\\n"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            0x0D => out.extend_from_slice(b"\\r"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(x >> 4) as usize]);
+                out.push(HEX[(x & 0xF) as usize]);
+            }
+        }
+        i = j + 1;
+    }
+    out.push(b'"');
+}
+
+/// Appends a number as serde_json writes it.
+fn json_num<T: Serialize>(out: &mut Vec<u8>, n: T) {
+    // Writing a number into a Vec cannot fail; if it ever did, the line would show it.
+    let _ = serde_json::to_writer(&mut *out, &n);
+}
+
+/// Appends the `duplicates.jsonl` line of a dropped duplicate (with its newline) to `out`,
+/// byte for byte as serde_json writes `DuplicateLine` of the tests.
+fn duplicate_line(out: &mut Vec<u8>, id: &str, d: &crate::doc::DupOf) {
+    out.extend_from_slice(b"{\"id\":");
+    json_str(out, id);
+    out.extend_from_slice(b",\"dup_of\":");
+    json_str(out, &d.id);
+    out.extend_from_slice(if d.near {
+        b",\"kind\":\"near\",\"similarity\":"
+    } else {
+        b",\"kind\":\"exact\",\"similarity\":"
+    });
+    json_num(out, round4(d.similarity));
+    out.extend_from_slice(if d.cross_document {
+        b",\"cross_document\":true}\n"
+    } else {
+        b",\"cross_document\":false}\n"
+    });
 }
 
 /// Rounds a score for output, so that printed values are short and stable.
@@ -139,6 +237,7 @@ pub struct Writer {
     documents: AtomicFile,
     dir: PathBuf,
     id_buf: String,
+    buf: Vec<u8>,
 }
 
 impl Writer {
@@ -150,6 +249,7 @@ impl Writer {
             documents: AtomicFile::create(dir, "documents.jsonl")?,
             dir: dir.to_path_buf(),
             id_buf: String::new(),
+            buf: Vec::with_capacity(4096),
         })
     }
 
@@ -176,36 +276,15 @@ impl Writer {
             self.id_buf.push_str(itoa(seq).as_str());
             if dup_dropped {
                 if let Some(d) = &s.dup_of {
-                    self.duplicates.line(&DuplicateLine {
-                        id: &self.id_buf,
-                        dup_of: &d.id,
-                        kind: if d.near { "near" } else { "exact" },
-                        similarity: round4(d.similarity),
-                        cross_document: d.cross_document,
-                    })?;
+                    self.buf.clear();
+                    duplicate_line(&mut self.buf, &self.id_buf, d);
+                    self.duplicates.raw(&self.buf)?;
                 }
                 continue;
             }
-            let line = SegmentLine {
-                id: &self.id_buf,
-                doc_id: &doc.doc_id,
-                seq: seq as u32,
-                kind: s.kind.name(),
-                paragraph: s.block,
-                text: &clean[s.text.clone()],
-                lang: s.lang,
-                lang_confidence: round4(s.lang_confidence),
-                lang_source: s.lang_source.name(),
-                script: s.script,
-                direction: s.direction.name(),
-                rtl_runs: &s.rtl_runs,
-                raw_span: [s.raw.start, s.raw.end],
-                line: s.line,
-                dup_of: s.dup_of.as_ref().map(|d| d.id.as_str()),
-                flags: s.flags.names().collect(),
-                garbled_score: (s.garbled_score > 0.0).then(|| round4(s.garbled_score)),
-            };
-            self.segments.line(&line)?;
+            self.buf.clear();
+            segment_line(&mut self.buf, &self.id_buf, &doc.doc_id, seq, s, clean);
+            self.segments.raw(&self.buf)?;
         }
         self.documents.line(doc)
     }
@@ -235,4 +314,196 @@ impl Writer {
 
 fn itoa(n: usize) -> String {
     n.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{BlockKind, Direction, DupOf, Flags, LangSource, SegKind};
+    use proptest::prelude::*;
+
+    /// The line as serde_json writes it: the definition `segment_line` must equal.
+    #[derive(Serialize)]
+    struct SegmentLine<'a> {
+        id: &'a str,
+        doc_id: &'a str,
+        seq: u32,
+        kind: &'static str,
+        paragraph: usize,
+        text: &'a str,
+        lang: &'static str,
+        lang_confidence: f64,
+        lang_source: &'static str,
+        script: &'static str,
+        direction: &'static str,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        rtl_runs: &'a [(u32, u32)],
+        raw_span: [usize; 2],
+        line: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dup_of: Option<&'a str>,
+        flags: Vec<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        garbled_score: Option<f64>,
+    }
+
+    fn by_serde(id: &str, doc_id: &str, seq: usize, s: &Segment, clean: &str) -> String {
+        let line = SegmentLine {
+            id,
+            doc_id,
+            seq: seq as u32,
+            kind: s.kind.name(),
+            paragraph: s.block,
+            text: &clean[s.text.clone()],
+            lang: s.lang,
+            lang_confidence: round4(s.lang_confidence),
+            lang_source: s.lang_source.name(),
+            script: s.script,
+            direction: s.direction.name(),
+            rtl_runs: &s.rtl_runs,
+            raw_span: [s.raw.start, s.raw.end],
+            line: s.line,
+            dup_of: s.dup_of.as_ref().map(|d| d.id.as_str()),
+            flags: s.flags.names().collect(),
+            garbled_score: (s.garbled_score > 0.0).then(|| round4(s.garbled_score)),
+        };
+        let mut text = serde_json::to_string(&line).unwrap();
+        text.push('\n');
+        text
+    }
+
+    const FLAGS: [Flags; 7] = [
+        Flags::GARBLED,
+        Flags::REPAIRED_MOJIBAKE,
+        Flags::REFLOWED,
+        Flags::DEHYPHENATED,
+        Flags::REPAIRED_BIDI,
+        Flags::REPLACEMENT_CHARS,
+        Flags::TRUNCATED,
+    ];
+
+    /// A segment covering all of `clean`, its other fields drawn from `k`.
+    fn segment(clean: &str, k: u64, dup: Option<&str>) -> Segment {
+        let kinds = [
+            SegKind::Sentence,
+            SegKind::Block(BlockKind::Heading),
+            SegKind::Block(BlockKind::ListItem),
+            SegKind::Block(BlockKind::TocEntry),
+        ];
+        let mut s = Segment::new(
+            0..0,
+            0..clean.len(),
+            (k % 1000) as usize,
+            kinds[(k % 4) as usize],
+        );
+        for (bit, f) in FLAGS.iter().enumerate() {
+            if k >> bit & 1 == 1 {
+                s.flags.insert(*f);
+            }
+        }
+        s.lang = ["eng", "ara", "und"][(k % 3) as usize];
+        s.lang_confidence = (k % 10_007) as f32 / 10_007.0;
+        s.lang_source = if k & 8 == 0 {
+            LangSource::Segment
+        } else {
+            LangSource::Context
+        };
+        s.script = ["Latn", "Arab", "Zyyy"][(k % 3) as usize];
+        s.direction = [Direction::Ltr, Direction::Rtl, Direction::Mixed][(k % 3) as usize];
+        if k % 5 == 0 {
+            s.rtl_runs = vec![(0, (k % 77) as u32), (80, 93)];
+        }
+        s.garbled_score = if k % 2 == 0 {
+            0.0
+        } else {
+            (k % 997) as f32 / 991.0
+        };
+        s.raw = (k as usize % 5000)..(k as usize % 5000 + clean.len());
+        s.line = 1 + (k % 400) as usize;
+        s.dup_of = dup.map(|id| DupOf {
+            id: id.to_string(),
+            near: k & 1 == 1,
+            similarity: 0.9,
+            cross_document: false,
+        });
+        s
+    }
+
+    #[derive(Serialize)]
+    struct DuplicateLine<'a> {
+        id: &'a str,
+        dup_of: &'a str,
+        kind: &'static str,
+        similarity: f64,
+        cross_document: bool,
+    }
+
+    proptest! {
+        #[test]
+        fn duplicate_lines_equal_serde(id in any::<String>(), of in any::<String>(), sim in 0f32..=1.0, k in 0u8..4) {
+            let d = DupOf { id: of.clone(), near: k & 1 == 1, similarity: sim, cross_document: k & 2 == 2 };
+            let mut want = serde_json::to_string(&DuplicateLine {
+                id: &id,
+                dup_of: &of,
+                kind: if d.near { "near" } else { "exact" },
+                similarity: round4(d.similarity),
+                cross_document: d.cross_document,
+            }).unwrap();
+            want.push('\n');
+            let mut out = Vec::new();
+            duplicate_line(&mut out, &id, &d);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+
+    fn by_hand(id: &str, doc_id: &str, seq: usize, s: &Segment, clean: &str) -> String {
+        let mut out = Vec::new();
+        segment_line(&mut out, id, doc_id, seq, s, clean);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn segment_lines_equal_serde_on_the_seeds() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
+        let mut n = 0u64;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let raw = std::fs::read(entry.unwrap().path()).unwrap();
+            let text = String::from_utf8_lossy(&raw);
+            for line in text.split_inclusive('\n') {
+                n += 1;
+                let s = segment(line, n, (n % 7 == 0).then_some("x.txt#3"));
+                assert_eq!(
+                    by_hand("doc \"1\".txt#5", "doc \"1\".txt", n as usize, &s, line),
+                    by_serde("doc \"1\".txt#5", "doc \"1\".txt", n as usize, &s, line)
+                );
+            }
+        }
+        assert!(n > 1000);
+    }
+
+    #[test]
+    fn every_byte_that_needs_escaping() {
+        let all: String = (0u8..0x80)
+            .map(char::from)
+            .chain("é\u{7f}\u{2028}𝒜".chars())
+            .collect();
+        for k in 0..64 {
+            let s = segment(&all, k, Some("a\\b\u{1}"));
+            assert_eq!(
+                by_hand("i", "d", 0, &s, &all),
+                by_serde("i", "d", 0, &s, &all)
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn segment_lines_equal_serde(text in any::<String>(), id in any::<String>(), k in any::<u64>()) {
+            let s = segment(&text, k, (k % 3 == 0).then_some(id.as_str()));
+            prop_assert_eq!(
+                by_hand(&id, &id, k as usize % 100_000, &s, &text),
+                by_serde(&id, &id, k as usize % 100_000, &s, &text)
+            );
+        }
+    }
 }
