@@ -89,6 +89,29 @@ pub struct Timing {
     pub stages: BTreeMap<&'static str, StageTiming>,
 }
 
+/// Counts of one document by name: `(name, segments, chars)`.
+#[derive(Default)]
+struct Tally {
+    dropped: Vec<(&'static str, u64, u64)>,
+    kinds: Vec<(&'static str, u64, u64)>,
+    flags: Vec<(&'static str, u64, u64)>,
+    languages: Vec<(&'static str, u64, u64)>,
+    scripts: Vec<(&'static str, u64, u64)>,
+    directions: Vec<(&'static str, u64, u64)>,
+}
+
+impl Tally {
+    fn bump(list: &mut Vec<(&'static str, u64, u64)>, name: &'static str, n: u64, chars: u64) {
+        match list.iter_mut().find(|e| std::ptr::eq(e.0, name)) {
+            Some(e) => {
+                e.1 += n;
+                e.2 += chars;
+            }
+            None => list.push((name, n, chars)),
+        }
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
@@ -122,24 +145,44 @@ impl Report {
         if let Some(e) = line.encoding {
             *self.encodings.entry(e).or_default() += 1;
         }
+        // Counted per document first, in short lists keyed by the names' addresses (they are
+        // `'static` names from fixed tables, so a document has only a few distinct ones), then
+        // added to the sorted maps once per name: far fewer string comparisons than one map
+        // lookup per segment and field. Two equal names at different addresses just make two
+        // entries of the list, which add up in the map, so the totals never depend on it.
+        let mut tally = Tally::default();
         for s in segs {
             if let Some(r) = s.dropped {
-                *self.segments.dropped.entry(r.name()).or_default() += 1;
+                Tally::bump(&mut tally.dropped, r.name(), 1, 0);
                 continue;
             }
             self.segments.emitted += 1;
             let chars = clean[s.text.clone()].chars().count() as u64;
-            *self.segments.kinds.entry(s.kind.name()).or_default() += 1;
+            Tally::bump(&mut tally.kinds, s.kind.name(), 1, 0);
             for f in s.flags.names() {
-                *self.segments.flags.entry(f).or_default() += 1;
+                Tally::bump(&mut tally.flags, f, 1, 0);
             }
-            for (map, key) in [
-                (&mut self.languages, s.lang),
-                (&mut self.scripts, s.script),
-                (&mut self.directions, s.direction.name()),
-            ] {
-                let c = map.entry(key).or_default();
-                c.segments += 1;
+            Tally::bump(&mut tally.languages, s.lang, 1, chars);
+            Tally::bump(&mut tally.scripts, s.script, 1, chars);
+            Tally::bump(&mut tally.directions, s.direction.name(), 1, chars);
+        }
+        for (name, n, _) in tally.dropped {
+            *self.segments.dropped.entry(name).or_default() += n;
+        }
+        for (name, n, _) in tally.kinds {
+            *self.segments.kinds.entry(name).or_default() += n;
+        }
+        for (name, n, _) in tally.flags {
+            *self.segments.flags.entry(name).or_default() += n;
+        }
+        for (map, list) in [
+            (&mut self.languages, tally.languages),
+            (&mut self.scripts, tally.scripts),
+            (&mut self.directions, tally.directions),
+        ] {
+            for (name, segments, chars) in list {
+                let c = map.entry(name).or_default();
+                c.segments += segments;
                 c.chars += chars;
             }
         }
@@ -178,4 +221,65 @@ fn round2(x: f64) -> f64 {
 }
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{BlockKind, BoilerKind, DropReason, Flags, SegKind};
+
+    fn line() -> DocumentLine {
+        DocumentLine {
+            doc_id: "d".into(),
+            source: "d".into(),
+            bytes: 10,
+            sha256: String::new(),
+            encoding: Some("UTF-8"),
+            encoding_confidence: 1.0,
+            encoding_evidence: None,
+            bom: false,
+            invalid_sequences: 0,
+            replacement_chars: 0,
+            mojibake_repairs: 0,
+            segments: 0,
+            dropped: BTreeMap::new(),
+            languages: BTreeMap::new(),
+            scripts: BTreeMap::new(),
+            status: "ok",
+            error: None,
+        }
+    }
+
+    /// Equal names at different addresses are one key of the report, with summed counts.
+    #[test]
+    fn counts_by_name_not_by_address() {
+        let clean = "Toute personne a droit à l'éducation. كل شخص";
+        let other_eng: &'static str = Box::leak(String::from("eng").into_boxed_str());
+        let mut segs = Vec::new();
+        for (k, lang) in ["eng", other_eng, "fra", "eng"].into_iter().enumerate() {
+            let mut s = Segment::new(0..0, 0..(6 + k), k, SegKind::Sentence);
+            s.lang = lang;
+            s.script = "Latn";
+            if k == 1 {
+                s.flags.insert(Flags::REFLOWED);
+            }
+            segs.push(s);
+        }
+        let mut dropped = Segment::new(0..0, 0..3, 4, SegKind::Block(BlockKind::TocEntry));
+        dropped.dropped = Some(DropReason::Boilerplate(BoilerKind::TocEntry));
+        segs.push(dropped);
+        let mut r = Report::default();
+        r.add_document(&line(), clean, &segs);
+        r.add_document(&line(), clean, &segs);
+        assert_eq!(r.languages.len(), 2);
+        assert_eq!(r.languages["eng"].segments, 6);
+        assert_eq!(r.languages["eng"].chars, 2 * (6 + 7 + 9));
+        assert_eq!(r.languages["fra"].segments, 2);
+        assert_eq!(r.scripts["Latn"].segments, 8);
+        assert_eq!(r.segments.emitted, 8);
+        assert_eq!(r.segments.flags["reflowed"], 2);
+        assert_eq!(r.segments.dropped["toc_entry"], 2);
+        assert_eq!(r.segments.kinds["sentence"], 8);
+        assert_eq!(r.directions["ltr"].segments, 8);
+    }
 }
