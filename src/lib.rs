@@ -27,6 +27,7 @@ pub mod input;
 pub mod lang;
 pub mod mojibake;
 pub mod normalize;
+pub mod ordered;
 pub mod output;
 pub mod pipeline;
 pub mod report;

@@ -447,48 +447,43 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
         );
         pb
     };
-    let batch = (threads * 32).max(64);
-    let process_chunk = |chunk: &[InputDoc]| -> Vec<ProcessedDoc> {
-        pool.install(|| {
-            use rayon::prelude::*;
-            chunk
-                .par_iter()
-                .map(|d| stages.process(d, stdin.as_deref()))
-                .collect()
-        })
-    };
-    // The ordered pass over batch k (dedup decisions, writing) runs on this thread while the
-    // pool processes batch k + 1, so the serial part does not leave the workers idle.
-    let result = std::thread::scope(|scope| -> Result<(), RunError> {
-        let mut chunks = inputs.chunks(batch);
-        let mut pending = chunks.next().map(|c| scope.spawn(move || process_chunk(c)));
-        while let Some(handle) = pending.take() {
-            let processed = handle
-                .join()
-                .map_err(|_| RunError::Threads("a worker thread panicked".into()))?;
-            pending = chunks.next().map(|c| scope.spawn(move || process_chunk(c)));
-            for mut p in processed {
-                let t0 = Instant::now();
-                if !p.segments.is_empty() {
-                    let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
-                    index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
-                } else {
-                    index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
-                }
-                times.add(DEDUP, t0.elapsed());
-                let t1 = Instant::now();
-                finish_line(&mut p);
-                for w in &p.warnings {
-                    progress.suspend(|| eprintln!("scriptorium: {w}"));
-                }
-                report.add_document(&p.line, &p.clean, &p.segments);
-                writer.document(&p.line, &p.clean, &p.segments)?;
-                times.merge(&p.times);
-                times.add(WRITE, t1.elapsed());
-                progress.inc(1);
+    // At most `window` processed documents wait for the ordered pass at once (memory bound).
+    let window = (threads * 64).max(128);
+    // The ordered pass (dedup decisions, writing) runs on this thread while the workers go on
+    // with the next documents, each taking the next unstarted one, so the serial part and
+    // one long document do not leave workers idle.
+    let result = crate::ordered::for_each_ordered(
+        &pool,
+        &inputs,
+        window,
+        |d| stages.process(d, stdin.as_deref()),
+        |mut p: ProcessedDoc| -> Result<(), RunError> {
+            let t0 = Instant::now();
+            if !p.segments.is_empty() {
+                let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
+                index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
+            } else {
+                index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
             }
+            times.add(DEDUP, t0.elapsed());
+            let t1 = Instant::now();
+            finish_line(&mut p);
+            for w in &p.warnings {
+                progress.suspend(|| eprintln!("scriptorium: {w}"));
+            }
+            report.add_document(&p.line, &p.clean, &p.segments);
+            writer.document(&p.line, &p.clean, &p.segments)?;
+            times.merge(&p.times);
+            times.add(WRITE, t1.elapsed());
+            progress.inc(1);
+            Ok(())
+        },
+    )
+    .map_err(|e| match e {
+        crate::ordered::OrderedError::Consume(e) => e,
+        crate::ordered::OrderedError::Worker => {
+            RunError::Threads("a worker thread panicked".into())
         }
-        Ok(())
     });
     progress.finish_and_clear();
     if let Err(e) = result {
