@@ -95,43 +95,48 @@ fn quick_slow(form: NormForm, s: &str) -> IsNormalized {
 fn quick_check(set: &StableSet, form: NormForm, s: &str) -> IsNormalized {
     let mut last_cc = 0u8;
     let mut result = IsNormalized::Yes;
+    let b = s.as_bytes();
     let mut i = 0;
-    while i < s.len() {
-        // ASCII is stable: skip it eight bytes at a time.
-        let k = crate::bytescan::ascii_prefix(&s.as_bytes()[i..]);
-        if k > 0 {
-            last_cc = 0;
-            i += k;
-            continue;
-        }
-        let Some(c) = s[i..].chars().next() else {
-            break;
-        };
-        i += c.len_utf8();
-        if set.contains(c) == Some(true) {
+    while i < b.len() {
+        if b[i] < 0x80 {
+            // ASCII is stable: skip it eight bytes at a time.
+            i += crate::bytescan::ascii_prefix(&b[i..]);
             last_cc = 0;
             continue;
         }
-        let cc = canonical_combining_class(c);
-        if last_cc > cc && cc != 0 {
-            return IsNormalized::No;
+        // A run of non-ASCII characters, decoded in one pass up to the next ASCII byte.
+        let mut next = b.len();
+        for (k, c) in s[i..].char_indices() {
+            if c.is_ascii() {
+                next = i + k;
+                break;
+            }
+            if set.contains(c) == Some(true) {
+                last_cc = 0;
+                continue;
+            }
+            let cc = canonical_combining_class(c);
+            if last_cc > cc && cc != 0 {
+                return IsNormalized::No;
+            }
+            match quick_slow(form, c.encode_utf8(&mut [0; 4])) {
+                IsNormalized::Yes => {}
+                IsNormalized::No => return IsNormalized::No,
+                IsNormalized::Maybe => result = IsNormalized::Maybe,
+            }
+            last_cc = cc;
         }
-        match quick_slow(form, c.encode_utf8(&mut [0; 4])) {
-            IsNormalized::Yes => {}
-            IsNormalized::No => return IsNormalized::No,
-            IsNormalized::Maybe => result = IsNormalized::Maybe,
-        }
-        last_cc = cc;
+        i = next;
     }
     result
 }
 
-/// Whether `c` is stable under `form`, by the library. Below U+0300 every character has
-/// combining class 0 and quick-check `Yes`.
+/// Whether `c` is stable under `form`, by the library: combining class 0 and quick check `Yes`.
+/// (Not every character below U+0300 is: `¨ ª ² ½ Ĳ ſ` have compatibility decompositions, so
+/// NFKC changes them.)
 fn stable_slow(form: NormForm, c: char) -> bool {
-    (c as u32) < 0x300
-        || (canonical_combining_class(c) == 0
-            && quick_slow(form, c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes)
+    canonical_combining_class(c) == 0
+        && quick_slow(form, c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes
 }
 
 /// A normalized text and the maps back to its input (empty when nothing changed).
@@ -428,6 +433,29 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// On arbitrary text, mixed with ASCII, combining marks and compatibility characters,
+        /// the fast quick check answers what the library answers.
+        #[test]
+        fn quick_check_equals_the_library_on_any_text(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-z .]{0,9}").unwrap(),
+                    proptest::string::string_regex("[\u{300}-\u{36F}\u{591}-\u{5C7}\u{1100}-\u{11FF}]{1,4}").unwrap(),
+                    proptest::string::string_regex("[\u{C0}-\u{24F}\u{F900}-\u{FB4F}\u{FF00}-\u{FFEF}]{1,4}").unwrap(),
+                    proptest::prelude::any::<String>(),
+                ],
+                0..8,
+            )
+        ) {
+            let text = parts.concat();
+            for form in [NormForm::Nfc, NormForm::Nfkc] {
+                let set = StableSet::get(form).expect("a set for a form");
+                proptest::prop_assert_eq!(quick_check(set, form, &text), quick_slow(form, &text));
+            }
+        }
+    }
+
     #[test]
     fn clean_text_is_borrowed() {
         let n = Normalizer::new(&Config::default().normalize);
@@ -475,6 +503,8 @@ mod tests {
         cfg.form = NormForm::Nfkc;
         let n = Normalizer::new(&cfg);
         assert_eq!(n.normalize("①２").text, "12");
+        // Latin-1 characters with compatibility decompositions, in otherwise stable text.
+        assert_eq!(n.normalize("x² ½ nº 5").text, "x2 1\u{2044}2 no 5");
     }
 
     #[test]
