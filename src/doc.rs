@@ -458,6 +458,26 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Arbitrary text, with every kind of whitespace and control, split anywhere.
+        #[test]
+        fn push_folded_matches_its_definition_on_any_text(
+            a in proptest::string::string_regex("([ \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}-\u{200d}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}]|[a-zé.]|\\PC){0,40}").unwrap(),
+            split in 0usize..200,
+        ) {
+            let mut split = split.min(a.len());
+            while !a.is_char_boundary(split) {
+                split -= 1;
+            }
+            let (x, y) = a.split_at(split);
+            let mut out = String::new();
+            let mut pending = false;
+            push_folded(x, &mut out, &mut pending, 0);
+            push_folded(y, &mut out, &mut pending, 0);
+            proptest::prop_assert_eq!(out, folded_reference(&[x, y]));
+        }
+    }
+
     #[test]
     fn flags_names() {
         let f = Flags::REFLOWED | Flags::GARBLED;
