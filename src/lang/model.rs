@@ -120,7 +120,7 @@ const LANES: usize = 48;
 /// Longest word, in bytes, that the cache keeps.
 const KEY_BYTES: usize = 30;
 /// The cache of one thread and group has `1 << CACHE_BITS` entries.
-const CACHE_BITS: u32 = 12;
+const CACHE_BITS: u32 = 14;
 /// Byte 31 of a key (the bound of the word's totals) is not part of the word.
 const KEY_MASK: [u64; 4] = [!0, !0, !0, !(0xFF << 56)];
 
@@ -262,18 +262,27 @@ impl Group {
         n
     }
 
-    /// Makes `e` the entry of the word `key` whose rows are at `rows`.
-    fn fill(&self, key: [u64; 4], rows: &[u32], e: &mut Entry) {
-        let stride = self.stride;
-        let mut sums = [0u16; LANES];
+    /// Makes `e` the entry of the word `key` whose rows are at `rows`; `N` is the stride.
+    #[inline(always)]
+    fn fill<const N: usize>(&self, key: [u64; 4], rows: &[u32], e: &mut Entry) {
+        let mut sums = [0u16; N];
         for &o in rows {
-            let row = &self.table[o as usize..o as usize + stride];
-            sums.iter_mut().zip(row).for_each(|(a, &w)| *a += w as u16);
+            // Every offset is a row's start (`bucket(..) * stride`), so the row is in the table.
+            if let Some(row) = self
+                .table
+                .get(o as usize..)
+                .and_then(|r| r.first_chunk::<N>())
+            {
+                for k in 0..N {
+                    sums[k] += row[k] as u16;
+                }
+            }
         }
         let max = sums.iter().copied().max().unwrap_or(0);
         let mut key = key;
         key[3] |= (max.div_ceil(256) as u64) << 56;
-        *e = Entry { key, sums };
+        e.key = key;
+        e.sums[..N].copy_from_slice(&sums);
     }
 
     /// Adds the costs of the n-grams of `text` (words of this group's script only) to `acc`
@@ -283,9 +292,16 @@ impl Group {
         if !self.has_table() {
             return 0;
         }
-        if self.stride > LANES {
-            return self.score_uncached(text, acc);
+        match self.stride {
+            16 => self.score_cached::<16>(text, acc),
+            32 => self.score_cached::<32>(text, acc),
+            48 => self.score_cached::<48>(text, acc),
+            _ => self.score_uncached(text, acc),
         }
+    }
+
+    /// [`Group::score`] through the word cache, for a stride of `N` (at most [`LANES`]).
+    fn score_cached<const N: usize>(&self, text: &str, acc: &mut [u32]) -> usize {
         WORD_CACHES.with_borrow_mut(|caches| {
             let id = self.table.as_ptr() as usize;
             let at = match caches.iter().position(|c| c.table == id) {
@@ -328,18 +344,19 @@ impl Group {
                 };
                 n += 1;
                 if n == BATCH {
-                    self.run_batch(text, &batch, entries, rows, &mut small, acc);
+                    self.run_batch::<N>(text, &batch, entries, rows, &mut small, acc);
                     n = 0;
                 }
             });
-            self.run_batch(text, &batch[..n], entries, rows, &mut small, acc);
+            self.run_batch::<N>(text, &batch[..n], entries, rows, &mut small, acc);
             small.flush(acc);
             letters
         })
     }
 
     /// Adds the totals of the words of a batch, filling the cache entries of those missing.
-    fn run_batch(
+    #[inline(always)]
+    fn run_batch<const N: usize>(
         &self,
         text: &str,
         batch: &[Pending],
@@ -367,20 +384,16 @@ impl Group {
             let e = &mut entries[p.slot as usize];
             if !same_word(e, &p.key) {
                 if from < to {
-                    self.fill(p.key, &rows[from as usize..to as usize], e);
+                    self.fill::<N>(p.key, &rows[from as usize..to as usize], e);
                 } else {
                     // Found above, then replaced by an earlier word of this batch.
                     let w = &text[p.start as usize..p.end as usize];
                     let k = self.word_rows(w, &mut fresh);
-                    self.fill(p.key, &fresh[..k], e);
+                    self.fill::<N>(p.key, &fresh[..k], e);
                 }
             }
             small.make_room((e.key[3] >> 56) as u32 * 256, acc);
-            match self.stride {
-                16 => add_lanes::<16>(&mut small.sums, &e.sums),
-                32 => add_lanes::<32>(&mut small.sums, &e.sums),
-                _ => add_lanes::<LANES>(&mut small.sums, &e.sums),
-            }
+            add_lanes::<N>(&mut small.sums, &e.sums);
         }
     }
 
