@@ -147,8 +147,11 @@ struct WordCache {
     /// The group's table (its address tells the groups apart).
     table: usize,
     entries: Box<[Entry]>,
-    /// Scratch: the table rows of the words of a batch not in the cache.
+    /// Scratch: the table rows of the words of a batch not in the cache, then room for one
+    /// more word's.
     rows: Box<[u32]>,
+    /// Scratch: the words of a batch.
+    batch: Box<[Pending; BATCH]>,
 }
 
 thread_local! {
@@ -243,6 +246,13 @@ struct Pending {
     key: [u64; 4],
 }
 
+const NO_WORD: Pending = Pending {
+    start: 0,
+    end: 0,
+    slot: 0,
+    key: [0; 4],
+};
+
 impl Group {
     /// Whether this group's languages can be told apart by scoring.
     pub fn has_table(&self) -> bool {
@@ -310,22 +320,22 @@ impl Group {
                     caches.push(WordCache {
                         table: id,
                         entries: vec![EMPTY; 1 << CACHE_BITS].into_boxed_slice(),
-                        rows: vec![0; BATCH * WORD_ROWS].into_boxed_slice(),
+                        rows: vec![0; (BATCH + 1) * WORD_ROWS].into_boxed_slice(),
+                        batch: Box::new([NO_WORD; BATCH]),
                     });
                     caches.len() - 1
                 }
             };
-            let WordCache { entries, rows, .. } = &mut caches[at];
+            let WordCache {
+                entries,
+                rows,
+                batch,
+                ..
+            } = &mut caches[at];
             let mut small = Small {
                 sums: [0; LANES],
                 bound: 0,
             };
-            let mut batch = [Pending {
-                start: 0,
-                end: 0,
-                slot: 0,
-                key: [0; 4],
-            }; BATCH];
             let mut n = 0;
             let base = text.as_ptr() as usize;
             let letters = for_each_word(text, self.script, |w| {
@@ -334,7 +344,7 @@ impl Group {
                     return;
                 };
                 let e = &entries[slot];
-                prefetch_entry(e, self.stride);
+                prefetch_entry(e, N);
                 let start = w.as_ptr() as usize - base;
                 batch[n] = Pending {
                     start: start as u32,
@@ -344,7 +354,7 @@ impl Group {
                 };
                 n += 1;
                 if n == BATCH {
-                    self.run_batch::<N>(text, &batch, entries, rows, &mut small, acc);
+                    self.run_batch::<N>(text, &batch[..], entries, rows, &mut small, acc);
                     n = 0;
                 }
             });
@@ -379,7 +389,6 @@ impl Group {
                 used += k;
             }
         }
-        let mut fresh = [0u32; WORD_ROWS];
         for (p, &(from, to)) in batch.iter().zip(&spans) {
             let e = &mut entries[p.slot as usize];
             if !same_word(e, &p.key) {
@@ -388,7 +397,8 @@ impl Group {
                 } else {
                     // Found above, then replaced by an earlier word of this batch.
                     let w = &text[p.start as usize..p.end as usize];
-                    let k = self.word_rows(w, &mut fresh);
+                    let fresh = &mut rows[BATCH * WORD_ROWS..];
+                    let k = self.word_rows(w, fresh);
                     self.fill::<N>(p.key, &fresh[..k], e);
                 }
             }
@@ -442,32 +452,29 @@ fn prefetch_ptr(p: *const u8) {
     let _ = p;
 }
 
-/// The best and second-best language of a vector of totals among the allowed ones: (index of
-/// the best, its margin over the second in nats). `None` when no language is allowed.
-pub fn best(acc: &[u32], allowed: &[bool]) -> Option<(usize, f32)> {
-    let mut b: Option<(usize, u32)> = None;
+/// The best and second-best language among the `allowed` slots (in increasing order), whose
+/// totals `total` gives: (slot of the best, its margin over the second in nats). `None` when
+/// no language is allowed.
+#[inline]
+pub fn best(allowed: &[usize], total: impl Fn(usize) -> u32) -> Option<(usize, f32)> {
+    let (&first, rest) = allowed.split_first()?;
+    let (mut b, mut bv) = (first, total(first));
     let mut second = u32::MAX;
-    for (i, (&v, &ok)) in acc.iter().zip(allowed).enumerate() {
-        if !ok {
-            continue;
-        }
-        match b {
-            Some((_, bv)) if v >= bv => second = second.min(v),
-            Some((_, bv)) => {
-                second = bv;
-                b = Some((i, v));
-            }
-            None => b = Some((i, v)),
+    for &i in rest {
+        let v = total(i);
+        if v < bv {
+            second = bv;
+            (b, bv) = (i, v);
+        } else {
+            second = second.min(v);
         }
     }
-    b.map(|(i, v)| {
-        let margin = if second == u32::MAX {
-            f32::INFINITY
-        } else {
-            (second - v) as f32 / UNITS_PER_NAT
-        };
-        (i, margin)
-    })
+    let margin = if second == u32::MAX {
+        f32::INFINITY
+    } else {
+        (second - bv) as f32 / UNITS_PER_NAT
+    };
+    Some((b, margin))
 }
 
 #[cfg(test)]
