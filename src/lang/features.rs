@@ -41,8 +41,32 @@ fn is_letter(c: char) -> bool {
         0xC0..=0x24F => !matches!(c, '\u{D7}' | '\u{F7}'),
         // Cyrillic letters.
         0x400..=0x481 | 0x48A..=0x52F => true,
-        _ => crate::chars::is_letter(c) || is_combining_mark(c),
+        u @ 0..=0xFFFF => {
+            let bits = bmp_letters();
+            bits[(u >> 6) as usize] >> (u & 63) & 1 != 0
+        }
+        _ => is_letter_slow(c),
     }
+}
+
+/// What [`is_letter`] says, from the Unicode tables.
+fn is_letter_slow(c: char) -> bool {
+    crate::chars::is_letter(c) || is_combining_mark(c)
+}
+
+/// [`is_letter_slow`] of every character of the Basic Multilingual Plane, one bit each (words
+/// in Indic scripts are full of vowel signs, which the tables are slow to look up).
+fn bmp_letters() -> &'static [u64; 1024] {
+    static BITS: std::sync::OnceLock<Box<[u64; 1024]>> = std::sync::OnceLock::new();
+    BITS.get_or_init(|| {
+        let mut bits = Box::new([0u64; 1024]);
+        for u in 0..0x10000u32 {
+            if char::from_u32(u).is_some_and(is_letter_slow) {
+                bits[(u >> 6) as usize] |= 1 << (u & 63);
+            }
+        }
+        bits
+    })
 }
 
 #[inline]
@@ -198,6 +222,15 @@ mod tests {
         assert_eq!(ngrams("ab, 12 Мир", "Latn"), (2, 8));
         assert_eq!(ngrams("ab, 12 Мир", "Cyrl"), (3, ngrams("мир", "Cyrl").1));
         assert_eq!(ngrams("12 ...", "Latn"), (0, 0));
+    }
+
+    #[test]
+    fn letter_fast_paths_equal_the_tables() {
+        for u in 0..=0x10FFFFu32 {
+            if let Some(c) = char::from_u32(u) {
+                assert_eq!(is_letter(c), is_letter_slow(c), "U+{u:04X}");
+            }
+        }
     }
 
     #[test]

@@ -64,8 +64,8 @@ const CONFIDENCE_SCALE: f32 = 4.0;
 /// The language stage, built once from the config.
 pub struct LangTagger {
     model: Model,
-    /// Per group of the model, per slot of its rows: whether the language is allowed.
-    allowed: Vec<Vec<bool>>,
+    /// Per group of the model: the slots of its rows whose language is allowed, in order.
+    allowed: Vec<Vec<usize>>,
     allow: Vec<String>,
     deny: Vec<String>,
     min_confidence: f32,
@@ -87,6 +87,17 @@ const UND: Label = Label {
     confidence: 0.0,
     source: LangSource::Segment,
 };
+
+/// How the segments of a script get their language.
+#[derive(Clone, Copy)]
+enum ByScript {
+    /// No letters (`Zyyy`) or no language of the script is known and allowed.
+    Nothing,
+    /// Written in one language only.
+    Settled(&'static str),
+    /// Scored in group `g`.
+    Scored(usize),
+}
 
 /// What a segment's own text says.
 #[derive(Clone, Copy)]
@@ -122,9 +133,9 @@ impl LangTagger {
             .groups
             .iter()
             .map(|g| {
-                let mut a: Vec<bool> = g.langs.iter().map(|l| t.is_allowed(l)).collect();
-                a.resize(g.stride, false);
-                a
+                (0..g.langs.len())
+                    .filter(|&i| t.is_allowed(g.langs[i]))
+                    .collect()
             })
             .collect();
         t
@@ -154,25 +165,18 @@ impl LangTagger {
         }
     }
 
-    fn own(&self, script: &'static str, text: &str, arena: &mut Vec<u32>) -> Own {
+    /// How the segments of `script` get their language.
+    fn by_script(&self, script: &'static str) -> ByScript {
         if script == "Zyyy" {
-            return Own::Nothing;
+            return ByScript::Nothing;
         }
-        if let Some((g, group)) = self
+        if let Some(g) = self
             .model
             .groups
             .iter()
-            .enumerate()
-            .find(|(_, gr)| gr.script == script && gr.has_table())
+            .position(|gr| gr.script == script && gr.has_table())
         {
-            let off = arena.len();
-            arena.resize(off + group.stride, 0);
-            let letters = group.score(text, &mut arena[off..]);
-            if letters == 0 {
-                arena.truncate(off);
-                return Own::Nothing;
-            }
-            return Own::Scored { g, off, letters };
+            return ByScript::Scored(g);
         }
         let single = SCRIPT_LANGUAGES
             .iter()
@@ -186,8 +190,26 @@ impl LangTagger {
                     .map(|gr| gr.langs[0])
             });
         match single {
-            Some(l) if self.is_allowed(l) => Own::Settled(l),
-            _ => Own::Nothing,
+            Some(l) if self.is_allowed(l) => ByScript::Settled(l),
+            _ => ByScript::Nothing,
+        }
+    }
+
+    fn own(&self, by: ByScript, text: &str, arena: &mut Vec<u32>) -> Own {
+        match by {
+            ByScript::Nothing => Own::Nothing,
+            ByScript::Settled(l) => Own::Settled(l),
+            ByScript::Scored(g) => {
+                let group = &self.model.groups[g];
+                let off = arena.len();
+                arena.resize(off + group.stride, 0);
+                let letters = group.score(text, &mut arena[off..]);
+                if letters == 0 {
+                    arena.truncate(off);
+                    return Own::Nothing;
+                }
+                Own::Scored { g, off, letters }
+            }
         }
     }
 
@@ -197,14 +219,23 @@ impl LangTagger {
     pub fn tag_document(&self, clean: &str, segs: &mut [Segment]) {
         let ng = self.model.groups.len();
         let mut arena: Vec<u32> = Vec::new();
+        // The segments of a document are mostly of one script: its resolution is kept.
+        let mut last: Option<(&'static str, ByScript)> = None;
         let own: Vec<Own> = segs
             .iter()
             .map(|s| {
                 if s.dropped.is_some() {
-                    Own::Nothing
-                } else {
-                    self.own(s.script, &clean[s.text.clone()], &mut arena)
+                    return Own::Nothing;
                 }
+                let by = match last {
+                    Some((script, by)) if std::ptr::eq(script, s.script) => by,
+                    _ => {
+                        let by = self.by_script(s.script);
+                        last = Some((s.script, by));
+                        by
+                    }
+                };
+                self.own(by, &clean[s.text.clone()], &mut arena)
             })
             .collect();
         let counts = |s: &Segment| !s.flags.contains(Flags::GARBLED);
@@ -228,7 +259,6 @@ impl LangTagger {
         }
         let mut para: Vec<(usize, Vec<u32>)> =
             doc.iter().map(|(_, v)| (0, vec![0u32; v.len()])).collect();
-        let mut ctx: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -236,7 +266,8 @@ impl LangTagger {
             while j < segs.len() && segs[j].block == block {
                 j += 1;
             }
-            for (n, v) in para.iter_mut() {
+            // Totals are only ever added with letters, so a group without letters is all zeros.
+            for (n, v) in para.iter_mut().filter(|(n, _)| *n > 0) {
                 *n = 0;
                 v.iter_mut().for_each(|x| *x = 0);
             }
@@ -267,16 +298,14 @@ impl LangTagger {
                         let (pn, pv) = &para[g];
                         let (dn, dv) = &doc[g];
                         let others = |n: usize| if mine { n - letters } else { n };
-                        ctx.clear();
-                        if others(*pn) >= self.context_letters {
-                            ctx.extend_from_slice(pv);
+                        let ctx = if others(*pn) >= self.context_letters {
+                            Some(&pv[..])
                         } else if others(*dn) >= self.context_letters {
-                            ctx.extend_from_slice(dv);
-                        }
-                        if mine && !ctx.is_empty() {
-                            ctx.iter_mut().zip(v).for_each(|(c, x)| *c -= x);
-                        }
-                        self.decide(g, v, letters, &ctx)
+                            Some(&dv[..])
+                        } else {
+                            None
+                        };
+                        self.decide(g, v, letters, ctx.map(|c| (c, mine)))
                     }
                 };
                 let s = &mut segs[k];
@@ -288,21 +317,23 @@ impl LangTagger {
         }
     }
 
-    /// A scored segment's label from its totals `v` and its context's totals `ctx` (empty when
-    /// it has none).
-    fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: &[u32]) -> Label {
+    /// A scored segment's label from its totals `v` and its context's: `ctx` is `None` when it
+    /// has none, else the totals of the paragraph or document and whether they include `v`
+    /// (which then does not count).
+    fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: Option<(&[u32], bool)>) -> Label {
         let group = &self.model.groups[g];
         let allowed = &self.allowed[g];
-        let Some((o, m)) = best(v, allowed) else {
+        let Some((o, m)) = best(allowed, |i| v[i]) else {
             return UND;
         };
         let own_conf = confidence(m);
         let own_ok = letters >= self.short_letters && own_conf >= self.min_confidence;
-        let context = if ctx.is_empty() {
-            None
-        } else {
-            best(ctx, allowed).filter(|&(_, mc)| confidence(mc) >= self.min_confidence)
-        };
+        let context = match ctx {
+            None => None,
+            Some((c, true)) => best(allowed, |i| c[i].wrapping_sub(v[i])),
+            Some((c, false)) => best(allowed, |i| c[i]),
+        }
+        .filter(|&(_, mc)| confidence(mc) >= self.min_confidence);
         match context {
             Some((c, mc)) => {
                 let d = v[c].saturating_sub(v[o]) as f32 / UNITS_PER_NAT;

@@ -120,7 +120,7 @@ const LANES: usize = 48;
 /// Longest word, in bytes, that the cache keeps.
 const KEY_BYTES: usize = 30;
 /// The cache of one thread and group has `1 << CACHE_BITS` entries.
-const CACHE_BITS: u32 = 12;
+const CACHE_BITS: u32 = 14;
 /// Byte 31 of a key (the bound of the word's totals) is not part of the word.
 const KEY_MASK: [u64; 4] = [!0, !0, !0, !(0xFF << 56)];
 
@@ -147,8 +147,11 @@ struct WordCache {
     /// The group's table (its address tells the groups apart).
     table: usize,
     entries: Box<[Entry]>,
-    /// Scratch: the table rows of the words of a batch not in the cache.
+    /// Scratch: the table rows of the words of a batch not in the cache, then room for one
+    /// more word's.
     rows: Box<[u32]>,
+    /// Scratch: the words of a batch.
+    batch: Box<[Pending; BATCH]>,
 }
 
 thread_local! {
@@ -243,6 +246,13 @@ struct Pending {
     key: [u64; 4],
 }
 
+const NO_WORD: Pending = Pending {
+    start: 0,
+    end: 0,
+    slot: 0,
+    key: [0; 4],
+};
+
 impl Group {
     /// Whether this group's languages can be told apart by scoring.
     pub fn has_table(&self) -> bool {
@@ -262,18 +272,27 @@ impl Group {
         n
     }
 
-    /// Makes `e` the entry of the word `key` whose rows are at `rows`.
-    fn fill(&self, key: [u64; 4], rows: &[u32], e: &mut Entry) {
-        let stride = self.stride;
-        let mut sums = [0u16; LANES];
+    /// Makes `e` the entry of the word `key` whose rows are at `rows`; `N` is the stride.
+    #[inline(always)]
+    fn fill<const N: usize>(&self, key: [u64; 4], rows: &[u32], e: &mut Entry) {
+        let mut sums = [0u16; N];
         for &o in rows {
-            let row = &self.table[o as usize..o as usize + stride];
-            sums.iter_mut().zip(row).for_each(|(a, &w)| *a += w as u16);
+            // Every offset is a row's start (`bucket(..) * stride`), so the row is in the table.
+            if let Some(row) = self
+                .table
+                .get(o as usize..)
+                .and_then(|r| r.first_chunk::<N>())
+            {
+                for k in 0..N {
+                    sums[k] += row[k] as u16;
+                }
+            }
         }
         let max = sums.iter().copied().max().unwrap_or(0);
         let mut key = key;
         key[3] |= (max.div_ceil(256) as u64) << 56;
-        *e = Entry { key, sums };
+        e.key = key;
+        e.sums[..N].copy_from_slice(&sums);
     }
 
     /// Adds the costs of the n-grams of `text` (words of this group's script only) to `acc`
@@ -283,9 +302,16 @@ impl Group {
         if !self.has_table() {
             return 0;
         }
-        if self.stride > LANES {
-            return self.score_uncached(text, acc);
+        match self.stride {
+            16 => self.score_cached::<16>(text, acc),
+            32 => self.score_cached::<32>(text, acc),
+            48 => self.score_cached::<48>(text, acc),
+            _ => self.score_uncached(text, acc),
         }
+    }
+
+    /// [`Group::score`] through the word cache, for a stride of `N` (at most [`LANES`]).
+    fn score_cached<const N: usize>(&self, text: &str, acc: &mut [u32]) -> usize {
         WORD_CACHES.with_borrow_mut(|caches| {
             let id = self.table.as_ptr() as usize;
             let at = match caches.iter().position(|c| c.table == id) {
@@ -294,22 +320,22 @@ impl Group {
                     caches.push(WordCache {
                         table: id,
                         entries: vec![EMPTY; 1 << CACHE_BITS].into_boxed_slice(),
-                        rows: vec![0; BATCH * WORD_ROWS].into_boxed_slice(),
+                        rows: vec![0; (BATCH + 1) * WORD_ROWS].into_boxed_slice(),
+                        batch: Box::new([NO_WORD; BATCH]),
                     });
                     caches.len() - 1
                 }
             };
-            let WordCache { entries, rows, .. } = &mut caches[at];
+            let WordCache {
+                entries,
+                rows,
+                batch,
+                ..
+            } = &mut caches[at];
             let mut small = Small {
                 sums: [0; LANES],
                 bound: 0,
             };
-            let mut batch = [Pending {
-                start: 0,
-                end: 0,
-                slot: 0,
-                key: [0; 4],
-            }; BATCH];
             let mut n = 0;
             let base = text.as_ptr() as usize;
             let letters = for_each_word(text, self.script, |w| {
@@ -318,7 +344,7 @@ impl Group {
                     return;
                 };
                 let e = &entries[slot];
-                prefetch_entry(e, self.stride);
+                prefetch_entry(e, N);
                 let start = w.as_ptr() as usize - base;
                 batch[n] = Pending {
                     start: start as u32,
@@ -328,18 +354,19 @@ impl Group {
                 };
                 n += 1;
                 if n == BATCH {
-                    self.run_batch(text, &batch, entries, rows, &mut small, acc);
+                    self.run_batch::<N>(text, &batch[..], entries, rows, &mut small, acc);
                     n = 0;
                 }
             });
-            self.run_batch(text, &batch[..n], entries, rows, &mut small, acc);
+            self.run_batch::<N>(text, &batch[..n], entries, rows, &mut small, acc);
             small.flush(acc);
             letters
         })
     }
 
     /// Adds the totals of the words of a batch, filling the cache entries of those missing.
-    fn run_batch(
+    #[inline(always)]
+    fn run_batch<const N: usize>(
         &self,
         text: &str,
         batch: &[Pending],
@@ -362,25 +389,21 @@ impl Group {
                 used += k;
             }
         }
-        let mut fresh = [0u32; WORD_ROWS];
         for (p, &(from, to)) in batch.iter().zip(&spans) {
             let e = &mut entries[p.slot as usize];
             if !same_word(e, &p.key) {
                 if from < to {
-                    self.fill(p.key, &rows[from as usize..to as usize], e);
+                    self.fill::<N>(p.key, &rows[from as usize..to as usize], e);
                 } else {
                     // Found above, then replaced by an earlier word of this batch.
                     let w = &text[p.start as usize..p.end as usize];
-                    let k = self.word_rows(w, &mut fresh);
-                    self.fill(p.key, &fresh[..k], e);
+                    let fresh = &mut rows[BATCH * WORD_ROWS..];
+                    let k = self.word_rows(w, fresh);
+                    self.fill::<N>(p.key, &fresh[..k], e);
                 }
             }
             small.make_room((e.key[3] >> 56) as u32 * 256, acc);
-            match self.stride {
-                16 => add_lanes::<16>(&mut small.sums, &e.sums),
-                32 => add_lanes::<32>(&mut small.sums, &e.sums),
-                _ => add_lanes::<LANES>(&mut small.sums, &e.sums),
-            }
+            add_lanes::<N>(&mut small.sums, &e.sums);
         }
     }
 
@@ -429,32 +452,29 @@ fn prefetch_ptr(p: *const u8) {
     let _ = p;
 }
 
-/// The best and second-best language of a vector of totals among the allowed ones: (index of
-/// the best, its margin over the second in nats). `None` when no language is allowed.
-pub fn best(acc: &[u32], allowed: &[bool]) -> Option<(usize, f32)> {
-    let mut b: Option<(usize, u32)> = None;
+/// The best and second-best language among the `allowed` slots (in increasing order), whose
+/// totals `total` gives: (slot of the best, its margin over the second in nats). `None` when
+/// no language is allowed.
+#[inline]
+pub fn best(allowed: &[usize], total: impl Fn(usize) -> u32) -> Option<(usize, f32)> {
+    let (&first, rest) = allowed.split_first()?;
+    let (mut b, mut bv) = (first, total(first));
     let mut second = u32::MAX;
-    for (i, (&v, &ok)) in acc.iter().zip(allowed).enumerate() {
-        if !ok {
-            continue;
-        }
-        match b {
-            Some((_, bv)) if v >= bv => second = second.min(v),
-            Some((_, bv)) => {
-                second = bv;
-                b = Some((i, v));
-            }
-            None => b = Some((i, v)),
+    for &i in rest {
+        let v = total(i);
+        if v < bv {
+            second = bv;
+            (b, bv) = (i, v);
+        } else {
+            second = second.min(v);
         }
     }
-    b.map(|(i, v)| {
-        let margin = if second == u32::MAX {
-            f32::INFINITY
-        } else {
-            (second - v) as f32 / UNITS_PER_NAT
-        };
-        (i, margin)
-    })
+    let margin = if second == u32::MAX {
+        f32::INFINITY
+    } else {
+        (second - bv) as f32 / UNITS_PER_NAT
+    };
+    Some((b, margin))
 }
 
 #[cfg(test)]
