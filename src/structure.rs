@@ -1094,13 +1094,23 @@ fn render_plan(text: &str, range: Range<usize>, elide: &[Range<usize>]) -> Rende
     let b = text.as_bytes();
     // Lead bytes of the only non-ASCII whitespace: U+0085, U+00A0, U+1680, U+2000..U+205F and
     // U+3000.
+    // Counted 64 bytes at a time, stopping past `HEADING_MAX_CHARS` (all that matters here; a
+    // sum of such counts still exceeds it exactly when the true sum does).
     let kept = |piece: &[u8]| {
-        piece
-            .iter()
-            .filter(|&&x| {
-                (0x21..0x7F).contains(&x) || (x >= 0xC0 && !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3))
-            })
-            .count()
+        let mut n = 0;
+        for chunk in piece.chunks(64) {
+            n += chunk
+                .iter()
+                .filter(|&&x| {
+                    (0x21..0x7F).contains(&x)
+                        || (x >= 0xC0 && !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3))
+                })
+                .count();
+            if n > HEADING_MAX_CHARS {
+                break;
+            }
+        }
+        n
     };
     if !elide.is_empty() {
         let mut count = 0;
@@ -1128,10 +1138,16 @@ fn render_plan(text: &str, range: Range<usize>, elide: &[Range<usize>]) -> Rende
     }
     // `range` is trimmed, so the rendering is the text itself unless some whitespace is not a
     // lone ASCII space.
-    let mut prev_space = false;
-    for (i, &x) in piece.iter().enumerate() {
+    // Only the bytes `find_space_candidate` stops at (below 0x21, or a lead byte of non-ASCII
+    // whitespace) can fold; the others are skipped eight at a time.
+    let mut i = 0;
+    loop {
+        i = crate::bytescan::find_space_candidate(piece, i, piece.len());
+        let Some(&x) = piece.get(i) else {
+            return Render::Itself;
+        };
         let folds = match x {
-            b' ' => prev_space,
+            b' ' => piece.get(i + 1) == Some(&b' '),
             b'\t' | b'\n' | 0x0C | b'\r' => true,
             0xC2 | 0xE1 | 0xE2 | 0xE3 => is_ws(decode_at(piece, i)),
             _ => false,
@@ -1139,9 +1155,8 @@ fn render_plan(text: &str, range: Range<usize>, elide: &[Range<usize>]) -> Rende
         if folds {
             return Render::Needed;
         }
-        prev_space = x == b' ';
+        i += 1;
     }
-    Render::Itself
 }
 
 /// Letters, upper-case letters, lower-case letters, words and characters of a rendered text.
@@ -1920,6 +1935,79 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
                     Render::Itself => assert_eq!(out, t[b.range.clone()]),
                     Render::Needed => {}
                 }
+            }
+        }
+    }
+
+    /// `render_plan` as first written, byte by byte: the definition of the fast one.
+    fn render_plan_reference(text: &str, range: Range<usize>, elide: &[Range<usize>]) -> Render {
+        let b = text.as_bytes();
+        let kept = |piece: &[u8]| {
+            piece
+                .iter()
+                .filter(|&&x| {
+                    (0x21..0x7F).contains(&x)
+                        || (x >= 0xC0 && !matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3))
+                })
+                .count()
+        };
+        if !elide.is_empty() {
+            let (mut count, mut pos) = (0, range.start);
+            for e in elide {
+                let (s, t) = (e.start.max(pos), e.end.min(range.end));
+                if s >= t {
+                    continue;
+                }
+                count += kept(&b[pos..s]);
+                pos = t;
+            }
+            if pos < range.end {
+                count += kept(&b[pos..range.end]);
+            }
+            return if count > HEADING_MAX_CHARS {
+                Render::TooLong
+            } else {
+                Render::Needed
+            };
+        }
+        let piece = &b[range.clone()];
+        if piece.len() > HEADING_MAX_CHARS && kept(piece) > HEADING_MAX_CHARS {
+            return Render::TooLong;
+        }
+        let mut prev_space = false;
+        for (i, &x) in piece.iter().enumerate() {
+            let folds = match x {
+                b' ' => prev_space,
+                b'\t' | b'\n' | 0x0C | b'\r' => true,
+                0xC2 | 0xE1 | 0xE2 | 0xE3 => is_ws(decode_at(piece, i)),
+                _ => false,
+            };
+            if folds {
+                return Render::Needed;
+            }
+            prev_space = x == b' ';
+        }
+        Render::Itself
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn render_plan_equals_its_reference(
+            t in "([ \t\n\u{b}\u{85}\u{a0}\u{2009}\u{3000}]|[a-zé]{1,30}|\\PC){0,60}",
+            cuts in proptest::collection::vec(0usize..400, 0..6),
+        ) {
+            let mut cuts: Vec<usize> = cuts
+                .into_iter()
+                .map(|c| c.min(t.len()))
+                .filter(|&c| t.is_char_boundary(c))
+                .collect();
+            cuts.sort_unstable();
+            let elide: Vec<Range<usize>> = cuts.chunks_exact(2).map(|p| p[0]..p[1]).collect();
+            for e in [&elide[..], &[]] {
+                proptest::prop_assert_eq!(
+                    render_plan(&t, 0..t.len(), e),
+                    render_plan_reference(&t, 0..t.len(), e)
+                );
             }
         }
     }
