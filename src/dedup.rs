@@ -35,6 +35,7 @@
 //! per bin, its band keys (only in buckets still empty) and the locations of its segments. The
 //! README states the bytes per segment and per paragraph measured on the benchmark corpus.
 
+mod buckets;
 mod fold;
 
 use std::collections::HashMap;
@@ -44,6 +45,7 @@ use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 use crate::config::{DedupAction, DedupConfig};
 use crate::doc::{DropReason, DupOf, Segment};
+use buckets::Buckets;
 use fold::Folder;
 
 /// The dedup stage's per-document part, built once from the config.
@@ -369,7 +371,7 @@ struct NearIndex {
     k: usize,
     threshold: f32,
     /// Band key → the first unit that had it.
-    buckets: HashMap<u64, u32, KeyHash>,
+    buckets: Buckets,
     /// `k` values per unit, truncated to 16 bits (equal values stay equal; unequal ones collide
     /// with probability 2⁻¹⁶).
     sigs: Vec<u16>,
@@ -408,12 +410,17 @@ impl NearIndex {
     }
 
     /// The cluster root (the kept unit) that `sk` near-duplicates, with the estimated
-    /// similarity to the member that matched; merges the clusters it matches.
+    /// similarity to the member that matched; merges the clusters it matches. Stores the band
+    /// keys of `sk` in the buckets still empty, for the unit that [`NearIndex::insert`] adds next:
+    /// the two go in pairs.
     fn query(&mut self, sk: &Sketch) -> Option<(u32, f32)> {
+        let id = self.parent.len() as u32;
+        std::hint::black_box(self.buckets.touch(&sk.bands));
         let mut cands: Vec<u32> = Vec::new();
-        for b in sk.bands.iter() {
-            if let Some(&u) = self.buckets.get(b) {
-                if !cands.contains(&u) {
+        for &b in sk.bands.iter() {
+            // A unit's own id comes back only for a band key repeated within its bands.
+            if let Some(u) = self.buckets.get_or_insert(b, id) {
+                if u != id && !cands.contains(&u) {
                     cands.push(u);
                 }
             }
@@ -440,12 +447,9 @@ impl NearIndex {
         best
     }
 
-    /// Adds a unit: its signature, its band keys where the bucket is still empty, its cluster.
+    /// Adds the unit just queried: its signature, its cluster, its segments.
     fn insert(&mut self, sk: &Sketch, root: Option<u32>, refs: &[SegRef]) {
         let id = self.parent.len() as u32;
-        for &b in sk.bands.iter() {
-            self.buckets.entry(b).or_insert(id);
-        }
         self.sigs.extend(sk.sig.iter().map(|&v| v as u16));
         self.parent.push(root.unwrap_or(id));
         self.refs.extend_from_slice(refs);
@@ -454,7 +458,7 @@ impl NearIndex {
 
     /// Approximate heap bytes held.
     fn heap_bytes(&self) -> usize {
-        self.buckets.capacity() * (8 + 4 + 1)
+        self.buckets.heap_bytes()
             + self.sigs.capacity() * 2
             + self.parent.capacity() * 4
             + self.starts.capacity() * 4
