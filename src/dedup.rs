@@ -38,6 +38,7 @@
 mod buckets;
 mod fold;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -202,6 +203,40 @@ fn xxh3_64_words4(v: &[u32], seed: u64) -> u64 {
     avalanche(acc)
 }
 
+/// The working buffers of [`Dedup::fingerprints`], kept by each thread from one document to the
+/// next so that their growth is paid once, not per document.
+#[derive(Default)]
+struct Scratch {
+    folded: Vec<u8>,
+    tokens: Vec<u64>,
+    /// Token range of each segment.
+    seg_tokens: Vec<Range<usize>>,
+    shingles: Vec<u64>,
+}
+
+impl Scratch {
+    /// Lets go of buffers grown by an unusually large document (more than 2²⁰ elements).
+    fn trim(&mut self) {
+        const MAX: usize = 1 << 20;
+        if self.folded.capacity() > MAX {
+            self.folded = Vec::new();
+        }
+        if self.tokens.capacity() > MAX {
+            self.tokens = Vec::new();
+        }
+        if self.seg_tokens.capacity() > MAX {
+            self.seg_tokens = Vec::new();
+        }
+        if self.shingles.capacity() > MAX {
+            self.shingles = Vec::new();
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
 /// Estimated Jaccard similarity of two signatures: the share of equal values.
 fn similarity(a: &[u32], b: &[u16]) -> f32 {
     let same = a.iter().zip(b).filter(|(x, y)| **x as u16 == **y).count();
@@ -279,10 +314,27 @@ impl Dedup {
                 ..DocFingerprints::default()
             };
         }
-        let mut folded: Vec<u8> = Vec::new();
-        let mut tokens: Vec<u64> = Vec::new();
-        // Token range of each segment.
-        let mut seg_tokens: Vec<Range<usize>> = Vec::with_capacity(segs.len());
+        SCRATCH.with(|sc| match sc.try_borrow_mut() {
+            Ok(mut sc) => {
+                let fps = self.fingerprints_in(clean, segs, &mut sc);
+                sc.trim();
+                fps
+            }
+            Err(_) => self.fingerprints_in(clean, segs, &mut Scratch::default()),
+        })
+    }
+
+    fn fingerprints_in(&self, clean: &str, segs: &[Segment], sc: &mut Scratch) -> DocFingerprints {
+        let cfg = &self.cfg;
+        let Scratch {
+            folded,
+            tokens,
+            seg_tokens,
+            shingles,
+        } = sc;
+        tokens.clear();
+        seg_tokens.clear();
+        shingles.clear();
         let mut exact = Vec::with_capacity(segs.len());
         for s in segs {
             let t0 = tokens.len();
@@ -292,12 +344,12 @@ impl Dedup {
                 continue;
             }
             folded.clear();
-            let toks = cfg.near.then_some(&mut tokens);
-            let mut f = Folder::new(cfg.fold_digits, &mut folded, toks);
+            let toks = cfg.near.then_some(&mut *tokens);
+            let mut f = Folder::new(cfg.fold_digits, folded, toks);
             f.fold(&clean[s.text.clone()]);
             let n = f.n;
             exact.push(
-                (cfg.exact && n >= cfg.min_chars.max(1)).then(|| xxh3_128_with_seed(&folded, SEED)),
+                (cfg.exact && n >= cfg.min_chars.max(1)).then(|| xxh3_128_with_seed(folded, SEED)),
             );
             seg_tokens.push(t0..tokens.len());
         }
@@ -311,22 +363,20 @@ impl Dedup {
         }
         // Shingle `j` is the window of tokens `j..j + n`.
         let mut window = [0u8; 8 * 32];
-        let shingles: Vec<u64> = if n == 3 {
-            tokens
-                .windows(3)
-                .map(|w| xxh3_64_words3([w[0], w[1], w[2]], SHINGLE_SEED))
-                .collect()
+        if n == 3 {
+            shingles.extend(
+                tokens
+                    .windows(3)
+                    .map(|w| xxh3_64_words3([w[0], w[1], w[2]], SHINGLE_SEED)),
+            );
         } else {
-            tokens
-                .windows(n)
-                .map(|w| {
-                    for (d, t) in window.chunks_exact_mut(8).zip(w) {
-                        d.copy_from_slice(&t.to_le_bytes());
-                    }
-                    xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
-                })
-                .collect()
-        };
+            shingles.extend(tokens.windows(n).map(|w| {
+                for (d, t) in window.chunks_exact_mut(8).zip(w) {
+                    d.copy_from_slice(&t.to_le_bytes());
+                }
+                xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
+            }));
+        }
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -343,7 +393,7 @@ impl Dedup {
             i = e;
         }
         if cfg.documents {
-            fps.document = self.sketch(&shingles, 0..segs.len());
+            fps.document = self.sketch(shingles, 0..segs.len());
         }
         fps
     }
