@@ -2,7 +2,9 @@
 //!
 //!     cargo run --release --example stage_speed -- STAGE DIR [MB]
 //!
-//! STAGE is one of decode, normalize, structure, segment, script, language, dedup, document.
+//! STAGE is one of decode, normalize, structure, segment, script, language, dedup (the
+//! fingerprints), decide (the in-order dedup decisions, fingerprints computed beforehand),
+//! document.
 //! Prints the bytes processed and the wall time; use `perf stat` for instruction counts when the
 //! machine is busy.
 
@@ -52,7 +54,7 @@ fn main() {
         .iter()
         .map(|d| String::from_utf8_lossy(d).into_owned())
         .collect();
-    let needs_processed = matches!(stage, "script" | "language" | "dedup");
+    let needs_processed = matches!(stage, "script" | "language" | "dedup" | "decide");
     let processed: Vec<_> = if needs_processed {
         docs.iter()
             .map(|d| stages.process_bytes("x", "x", d))
@@ -63,6 +65,14 @@ fn main() {
     let script = scriptorium::script::ScriptTagger::new(&cfg.script);
     let lang = scriptorium::lang::LangTagger::new(&cfg.language);
     let dedup = scriptorium::dedup::Dedup::new(&cfg.dedup);
+    let fingerprints: Vec<_> = if stage == "decide" {
+        processed
+            .iter()
+            .map(|p| dedup.fingerprints(&p.clean, &p.segments))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let t = Instant::now();
     let mut sink = 0usize;
     match stage {
@@ -110,6 +120,16 @@ fn main() {
             for p in &processed {
                 sink += dedup.fingerprints(&p.clean, &p.segments).exact.len();
             }
+        }
+        "decide" => {
+            let mut index = scriptorium::dedup::DedupIndex::new(&cfg.dedup);
+            for (k, (p, f)) in processed.iter().zip(&fingerprints).enumerate() {
+                let mut segs = p.segments.clone();
+                let seqs: Vec<u32> = (0..segs.len() as u32).collect();
+                index.decide(&format!("d{k}"), f, &mut segs, &seqs);
+                sink += segs.iter().filter(|s| s.dup_of.is_some()).count();
+            }
+            eprintln!("dedup index: {} bytes", index.heap_bytes());
         }
         "document" => {
             for d in &docs {

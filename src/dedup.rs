@@ -35,8 +35,10 @@
 //! per bin, its band keys (only in buckets still empty) and the locations of its segments. The
 //! README states the bytes per segment and per paragraph measured on the benchmark corpus.
 
+mod buckets;
 mod fold;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -44,6 +46,7 @@ use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 use crate::config::{DedupAction, DedupConfig};
 use crate::doc::{DropReason, DupOf, Segment};
+use buckets::Buckets;
 use fold::Folder;
 
 /// The dedup stage's per-document part, built once from the config.
@@ -200,6 +203,40 @@ fn xxh3_64_words4(v: &[u32], seed: u64) -> u64 {
     avalanche(acc)
 }
 
+/// The working buffers of [`Dedup::fingerprints`], kept by each thread from one document to the
+/// next so that their growth is paid once, not per document.
+#[derive(Default)]
+struct Scratch {
+    folded: Vec<u8>,
+    tokens: Vec<u64>,
+    /// Token range of each segment.
+    seg_tokens: Vec<Range<usize>>,
+    shingles: Vec<u64>,
+}
+
+impl Scratch {
+    /// Lets go of buffers grown by an unusually large document (more than 2²⁰ elements).
+    fn trim(&mut self) {
+        const MAX: usize = 1 << 20;
+        if self.folded.capacity() > MAX {
+            self.folded = Vec::new();
+        }
+        if self.tokens.capacity() > MAX {
+            self.tokens = Vec::new();
+        }
+        if self.seg_tokens.capacity() > MAX {
+            self.seg_tokens = Vec::new();
+        }
+        if self.shingles.capacity() > MAX {
+            self.shingles = Vec::new();
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
 /// Estimated Jaccard similarity of two signatures: the share of equal values.
 fn similarity(a: &[u32], b: &[u16]) -> f32 {
     let same = a.iter().zip(b).filter(|(x, y)| **x as u16 == **y).count();
@@ -277,10 +314,27 @@ impl Dedup {
                 ..DocFingerprints::default()
             };
         }
-        let mut folded: Vec<u8> = Vec::new();
-        let mut tokens: Vec<u64> = Vec::new();
-        // Token range of each segment.
-        let mut seg_tokens: Vec<Range<usize>> = Vec::with_capacity(segs.len());
+        SCRATCH.with(|sc| match sc.try_borrow_mut() {
+            Ok(mut sc) => {
+                let fps = self.fingerprints_in(clean, segs, &mut sc);
+                sc.trim();
+                fps
+            }
+            Err(_) => self.fingerprints_in(clean, segs, &mut Scratch::default()),
+        })
+    }
+
+    fn fingerprints_in(&self, clean: &str, segs: &[Segment], sc: &mut Scratch) -> DocFingerprints {
+        let cfg = &self.cfg;
+        let Scratch {
+            folded,
+            tokens,
+            seg_tokens,
+            shingles,
+        } = sc;
+        tokens.clear();
+        seg_tokens.clear();
+        shingles.clear();
         let mut exact = Vec::with_capacity(segs.len());
         for s in segs {
             let t0 = tokens.len();
@@ -290,12 +344,12 @@ impl Dedup {
                 continue;
             }
             folded.clear();
-            let toks = cfg.near.then_some(&mut tokens);
-            let mut f = Folder::new(cfg.fold_digits, &mut folded, toks);
+            let toks = cfg.near.then_some(&mut *tokens);
+            let mut f = Folder::new(cfg.fold_digits, folded, toks);
             f.fold(&clean[s.text.clone()]);
             let n = f.n;
             exact.push(
-                (cfg.exact && n >= cfg.min_chars.max(1)).then(|| xxh3_128_with_seed(&folded, SEED)),
+                (cfg.exact && n >= cfg.min_chars.max(1)).then(|| xxh3_128_with_seed(folded, SEED)),
             );
             seg_tokens.push(t0..tokens.len());
         }
@@ -309,22 +363,20 @@ impl Dedup {
         }
         // Shingle `j` is the window of tokens `j..j + n`.
         let mut window = [0u8; 8 * 32];
-        let shingles: Vec<u64> = if n == 3 {
-            tokens
-                .windows(3)
-                .map(|w| xxh3_64_words3([w[0], w[1], w[2]], SHINGLE_SEED))
-                .collect()
+        if n == 3 {
+            shingles.extend(
+                tokens
+                    .windows(3)
+                    .map(|w| xxh3_64_words3([w[0], w[1], w[2]], SHINGLE_SEED)),
+            );
         } else {
-            tokens
-                .windows(n)
-                .map(|w| {
-                    for (d, t) in window.chunks_exact_mut(8).zip(w) {
-                        d.copy_from_slice(&t.to_le_bytes());
-                    }
-                    xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
-                })
-                .collect()
-        };
+            shingles.extend(tokens.windows(n).map(|w| {
+                for (d, t) in window.chunks_exact_mut(8).zip(w) {
+                    d.copy_from_slice(&t.to_le_bytes());
+                }
+                xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
+            }));
+        }
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -341,7 +393,7 @@ impl Dedup {
             i = e;
         }
         if cfg.documents {
-            fps.document = self.sketch(&shingles, 0..segs.len());
+            fps.document = self.sketch(shingles, 0..segs.len());
         }
         fps
     }
@@ -369,7 +421,7 @@ struct NearIndex {
     k: usize,
     threshold: f32,
     /// Band key → the first unit that had it.
-    buckets: HashMap<u64, u32, KeyHash>,
+    buckets: Buckets,
     /// `k` values per unit, truncated to 16 bits (equal values stay equal; unequal ones collide
     /// with probability 2⁻¹⁶).
     sigs: Vec<u16>,
@@ -408,12 +460,17 @@ impl NearIndex {
     }
 
     /// The cluster root (the kept unit) that `sk` near-duplicates, with the estimated
-    /// similarity to the member that matched; merges the clusters it matches.
+    /// similarity to the member that matched; merges the clusters it matches. Stores the band
+    /// keys of `sk` in the buckets still empty, for the unit that [`NearIndex::insert`] adds next:
+    /// the two go in pairs.
     fn query(&mut self, sk: &Sketch) -> Option<(u32, f32)> {
+        let id = self.parent.len() as u32;
+        std::hint::black_box(self.buckets.touch(&sk.bands));
         let mut cands: Vec<u32> = Vec::new();
-        for b in sk.bands.iter() {
-            if let Some(&u) = self.buckets.get(b) {
-                if !cands.contains(&u) {
+        for &b in sk.bands.iter() {
+            // A unit's own id comes back only for a band key repeated within its bands.
+            if let Some(u) = self.buckets.get_or_insert(b, id) {
+                if u != id && !cands.contains(&u) {
                     cands.push(u);
                 }
             }
@@ -440,12 +497,9 @@ impl NearIndex {
         best
     }
 
-    /// Adds a unit: its signature, its band keys where the bucket is still empty, its cluster.
+    /// Adds the unit just queried: its signature, its cluster, its segments.
     fn insert(&mut self, sk: &Sketch, root: Option<u32>, refs: &[SegRef]) {
         let id = self.parent.len() as u32;
-        for &b in sk.bands.iter() {
-            self.buckets.entry(b).or_insert(id);
-        }
         self.sigs.extend(sk.sig.iter().map(|&v| v as u16));
         self.parent.push(root.unwrap_or(id));
         self.refs.extend_from_slice(refs);
@@ -454,7 +508,7 @@ impl NearIndex {
 
     /// Approximate heap bytes held.
     fn heap_bytes(&self) -> usize {
-        self.buckets.capacity() * (8 + 4 + 1)
+        self.buckets.heap_bytes()
             + self.sigs.capacity() * 2
             + self.parent.capacity() * 4
             + self.starts.capacity() * 4

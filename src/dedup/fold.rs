@@ -111,6 +111,11 @@ const INERT_WS: u32 = 1 << 28;
 const OWN_LOWER: u32 = 1 << 29;
 /// Stable, and folded the same by the second path and by the NFKC path (when the word is NFKC).
 const SAME: u32 = 1 << 30;
+/// A letter that every path writes as itself, on its own, whatever surrounds it: stable, its own
+/// lower case on both paths, a letter or digit on both, NFKC (quick check Yes, combining class
+/// 0), not numeric (so `fold_digits` leaves it alone) and not of a script written without
+/// spaces (so it does not end a token). A run of them is copied as it is.
+const IDENTITY: u32 = 1 << 31;
 const LC: u32 = (1 << 21) - 1;
 
 struct Table {
@@ -179,6 +184,15 @@ fn entry(c: char) -> u32 {
             e |= SAME;
         }
     }
+    if e & (STABLE | INERT | SAME | OWN_LOWER | QC_NO | QC_MAYBE | ALNUM) == STABLE | SAME | ALNUM
+        && lc == c
+        && canonical_combining_class(c) == 0
+        && !unspaced(c)
+        && !c.is_numeric()
+        && !matches!(c, '×' | '÷' | '\u{482}')
+    {
+        e |= IDENTITY;
+    }
     e
 }
 
@@ -199,6 +213,33 @@ const fn ascii_fold(fold_digits: bool) -> [u8; 256] {
 }
 
 static ASCII_FOLD: [[u8; 256]; 2] = [ascii_fold(false), ascii_fold(true)];
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes (little-endian) folded as [`ASCII_FOLD`] does, and the number of leading ones that
+/// are ASCII letters or digits: bytes past those are to be dropped.
+#[inline]
+fn fold8(w: u64, fold_digits: bool) -> (u64, usize) {
+    // Per byte, with the high bit cleared so that no sum carries into the next byte: bit 7 of
+    // `v + (0x80 - lo)` is set when `v >= lo`, bit 7 of `v + (0x7F - hi)` when `v > hi`.
+    let x = w & !HIGH;
+    let lower = x | (0x20 * ONES);
+    let letter =
+        lower.wrapping_add((0x80 - 0x61) * ONES) & !lower.wrapping_add((0x7F - 0x7A) * ONES);
+    let digit = x.wrapping_add((0x80 - 0x30) * ONES) & !x.wrapping_add((0x7F - 0x39) * ONES);
+    let alnum = (letter | digit) & !w & HIGH;
+    let run = ((!alnum & HIGH).trailing_zeros() / 8) as usize;
+    // Letters and digits both have bit 5 set in lower case.
+    let folded = if fold_digits {
+        let d = (digit & !w & HIGH) >> 7;
+        let dm = d * 0xFF;
+        (lower & !dm) | (b'0' as u64 * d)
+    } else {
+        lower
+    };
+    (folded, run)
+}
 
 /// Facts of `c`: its entry and its combining class.
 #[inline]
@@ -309,7 +350,7 @@ impl<'a> Folder<'a> {
     }
 
     /// A character, with whether it is a letter or digit and whether it is whitespace.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, c: char, alnum: bool, ws: bool) {
         let (c, alnum) = if self.fold_digits && c.is_numeric() {
             ('0', true)
@@ -328,9 +369,11 @@ impl<'a> Folder<'a> {
         }
         self.before_alnum();
         let at = self.out.len();
+        // Four bytes at once (no copy of a variable length), then the ones not needed dropped.
         let mut buf = [0u8; 4];
-        self.out
-            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        let len = c.encode_utf8(&mut buf).len();
+        self.out.extend_from_slice(&buf);
+        self.out.truncate(at + len);
         if (c as u32) >= 0x0E00 && unspaced(c) {
             if let Some(s) = self.tok.take() {
                 if let Some(t) = self.tokens.as_mut() {
@@ -343,6 +386,18 @@ impl<'a> Folder<'a> {
         } else if self.tok.is_none() {
             self.tok = Some(at);
         }
+    }
+
+    /// `s`, a run of `chars` characters that fold to themselves (see [`IDENTITY`]), copied as
+    /// it is: what pushing them one by one writes.
+    #[inline]
+    fn copy(&mut self, s: &str, chars: usize) {
+        self.before_alnum();
+        self.n += chars - 1;
+        if self.tok.is_none() {
+            self.tok = Some(self.out.len());
+        }
+        self.out.extend_from_slice(s.as_bytes());
     }
 
     /// A character on the NFKC path (after normalization).
@@ -362,6 +417,8 @@ impl<'a> Folder<'a> {
     pub fn fold(&mut self, text: &str) {
         let bytes = text.as_bytes();
         let fold = &ASCII_FOLD[self.fold_digits as usize];
+        // The character table, fetched once, at the first word that needs it.
+        let mut chars: Option<&'static Table> = None;
         let mut i = 0;
         // Where the current word starts, and the state to restore to fold it again.
         let mut word = 0;
@@ -375,22 +432,38 @@ impl<'a> Folder<'a> {
                     .iter()
                     .position(|b| b.is_ascii_whitespace())
                     .map_or(bytes.len(), |p| i + p);
-                self.word(&text[word..end]);
+                let t = *chars.get_or_insert_with(table);
+                self.word(t, &text[word..end]);
                 i = end;
             } else if fold[b as usize] != 0 {
-                // A run of ASCII letters and digits.
-                let run = bytes[i..]
-                    .iter()
-                    .position(|&b| fold[b as usize] == 0)
-                    .map_or(bytes.len(), |p| i + p);
+                // A run of ASCII letters and digits, eight bytes at a time.
                 self.before_alnum();
-                self.n += run - i - 1;
                 if self.tok.is_none() {
                     self.tok = Some(self.out.len());
                 }
-                self.out
-                    .extend(bytes[i..run].iter().map(|&b| fold[b as usize]));
-                i = run;
+                let start = i;
+                while let Some(chunk) = bytes.get(i..i + 8) {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(chunk);
+                    let (folded, run) = fold8(u64::from_le_bytes(w), self.fold_digits);
+                    let at = self.out.len();
+                    self.out.extend_from_slice(&folded.to_le_bytes());
+                    self.out.truncate(at + run);
+                    i += run;
+                    if run < 8 {
+                        break;
+                    }
+                }
+                if bytes.len() - i < 8 {
+                    while let Some(&f) = bytes.get(i).map(|&b| &fold[b as usize]) {
+                        if f == 0 {
+                            break;
+                        }
+                        self.out.push(f);
+                        i += 1;
+                    }
+                }
+                self.n += i - start - 1;
             } else {
                 if b.is_ascii_whitespace() {
                     self.space = true;
@@ -406,24 +479,45 @@ impl<'a> Folder<'a> {
     /// A word with a character outside ASCII. One pass writes it as the second path would for
     /// its stable characters and as the NFKC path would for the others (taking it for NFKC); when
     /// that is not what the word's path writes, the word is folded again by its path.
-    fn word(&mut self, word: &str) {
-        let t = table();
+    fn word(&mut self, t: &Table, word: &str) {
+        let fold = &ASCII_FOLD[self.fold_digits as usize];
         let at = self.mark();
         let mut stable = true;
         // A stable character that the NFKC path writes differently.
         let mut differs = false;
         let mut last_cc = 0u8;
         let mut nfkc = true;
-        for c in word.chars() {
+        // The pending run of characters that fold to themselves: its start, its length.
+        let (mut run, mut run_chars) = (0usize, 0usize);
+        for (pos, c) in word.char_indices() {
+            let (e, cc) = if c.is_ascii() {
+                let b = fold[c as usize];
+                (if b == c as u8 && b != 0 { IDENTITY } else { 0 }, 0)
+            } else {
+                lookup(t, c)
+            };
+            if e & IDENTITY != 0 {
+                // Stable, the same on both paths, NFKC, combining class 0: only `last_cc`
+                // changes.
+                if run_chars == 0 {
+                    run = pos;
+                }
+                run_chars += 1;
+                last_cc = 0;
+                continue;
+            }
+            if run_chars > 0 {
+                self.copy(&word[run..pos], run_chars);
+                run_chars = 0;
+            }
             if c.is_ascii() {
                 last_cc = 0;
-                let b = ASCII_FOLD[self.fold_digits as usize][c as usize];
+                let b = fold[c as usize];
                 if b != 0 {
                     self.ascii(b);
                 }
                 continue;
             }
-            let (e, cc) = lookup(t, c);
             if (last_cc > cc && cc != 0) || e & (QC_NO | QC_MAYBE) != 0 {
                 nfkc = false;
             }
@@ -439,11 +533,14 @@ impl<'a> Folder<'a> {
                 self.push_general(c, e);
             }
         }
+        if run_chars > 0 {
+            self.copy(&word[run..], run_chars);
+        }
         if stable || (nfkc && !differs) {
             return;
         }
         self.restore(at);
-        self.word_by_path(word);
+        self.word_by_path(t, word);
     }
 
     /// Folds a stable character `c` with table entry `e`: inert ones (marks, format characters,
@@ -467,8 +564,7 @@ impl<'a> Folder<'a> {
     }
 
     /// A word with a character outside ASCII, by its path (see the module's doc).
-    fn word_by_path(&mut self, word: &str) {
-        let t = table();
+    fn word_by_path(&mut self, t: &Table, word: &str) {
         // Stable throughout (second path)? Else the NFKC quick check of the word.
         let mut stable = true;
         let mut last_cc = 0u8;
@@ -670,6 +766,67 @@ mod tests {
                 assert_eq!(lookup(t, c), (entry(c), canonical_combining_class(c)));
             }
         }
+    }
+
+    #[test]
+    fn eight_bytes_at_once_equal_the_byte_table() {
+        let mut x = 0x0123_4567_89AB_CDEFu64;
+        for round in 0..200_000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Mostly letters and digits, some bytes anywhere in 0..=255.
+            let mut b = [0u8; 8];
+            for (k, d) in b.iter_mut().enumerate() {
+                let r = (x >> (8 * k)) as u8;
+                *d = if round % 4 == 0 || r % 8 == 0 {
+                    r.rotate_left(round % 8)
+                } else {
+                    b"aZ09mQzA"[(r % 8) as usize].wrapping_add(r % 26 / 13)
+                };
+            }
+            for fold_digits in [false, true] {
+                let table = &ASCII_FOLD[fold_digits as usize];
+                let (folded, run) = fold8(u64::from_le_bytes(b), fold_digits);
+                let want = b.iter().position(|&c| table[c as usize] == 0).unwrap_or(8);
+                assert_eq!(run, want, "{b:?}");
+                let got = folded.to_le_bytes();
+                for k in 0..run {
+                    assert_eq!(got[k], table[b[k] as usize], "{b:?}");
+                }
+            }
+        }
+        for c in 0..=255u8 {
+            for fold_digits in [false, true] {
+                let (folded, run) = fold8(u64::from_le_bytes([c; 8]), fold_digits);
+                let table = &ASCII_FOLD[fold_digits as usize];
+                assert_eq!(run, if table[c as usize] == 0 { 0 } else { 8 }, "{c}");
+                if run == 8 {
+                    assert_eq!(folded.to_le_bytes(), [table[c as usize]; 8]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn characters_copied_as_they_are_fold_to_themselves() {
+        // Every character of the BMP flagged as copied as it is, alone and among others that
+        // are folded one by one, in a word that goes the stable path and one that does not.
+        let t = table();
+        let mut n = 0;
+        for u in 0x80..0x10000u32 {
+            let Some(c) = char::from_u32(u) else {
+                continue;
+            };
+            if t.info[u as usize] & IDENTITY == 0 {
+                continue;
+            }
+            n += 1;
+            assert_same(&format!(
+                "{c} A{c}b {c}{c}\u{300} É{c}\u{2019}x ｱ{c} {c}ﬁ {c}中"
+            ));
+        }
+        assert!(n > 10_000, "{n}");
     }
 
     /// Characters that exercise every path: ASCII, stable letters, inert punctuation,
