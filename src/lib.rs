@@ -18,6 +18,7 @@ pub mod bytescan;
 pub mod chars;
 pub mod cli;
 pub mod config;
+pub mod cputime;
 pub mod decode;
 pub mod dedup;
 pub mod doc;

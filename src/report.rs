@@ -86,6 +86,9 @@ pub struct Timing {
     pub threads: usize,
     /// Input megabytes per wall-clock second, end to end.
     pub mb_per_s: f64,
+    /// What `stages` measures: `thread_cpu` (each thread's CPU time, user + system) or `wall`
+    /// (where the platform has no per-thread CPU clock).
+    pub stage_clock: &'static str,
     pub stages: BTreeMap<&'static str, StageTiming>,
 }
 
@@ -203,6 +206,7 @@ impl Report {
         self.timing.wall_seconds = round4(wall.as_secs_f64());
         self.timing.threads = threads;
         self.timing.mb_per_s = rate(wall.as_secs_f64());
+        self.timing.stage_clock = crate::cputime::clock_name();
         for (name, d) in STAGES.iter().zip(stages.0.iter()) {
             let secs = d.as_secs_f64();
             self.timing.stages.insert(
