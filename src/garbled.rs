@@ -149,11 +149,14 @@ fn code_key(code: &str) -> Option<u32> {
     Some(u32::from_le_bytes(code.as_bytes().try_into().ok()?))
 }
 
-/// Same hash as `trigram_hash` in eval/garbled/build_model.py.
+/// Same hash as `trigram_hash` in eval/garbled/build_model.py (the walk computes it inline).
+#[cfg(test)]
 fn trigram_hash(x: u8, y: u8, z: u8, k: u32) -> u32 {
     let v = ((x as u32) << 16) | ((y as u32) << 8) | z as u32;
-    v.wrapping_mul(0x9E37_79B1) >> (32 - k)
+    v.wrapping_mul(TRIGRAM_MUL) >> (32 - k)
 }
+
+const TRIGRAM_MUL: u32 = 0x9E37_79B1;
 
 /// What the scan of one segment found.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -263,6 +266,23 @@ impl ScriptModel {
                 return s;
             }
         }
+        self.symbol_outside_alphabet(c)
+    }
+
+    /// [`Self::symbol`] of a non-ASCII character not in the alphabet as written.
+    #[inline(never)]
+    fn symbol_outside_alphabet(&self, c: char) -> u8 {
+        // Its own lower case and no letter of a script (`Common`, `Inherited`, `Unknown` are
+        // never a model's script): what follows would say boundary, without the case and
+        // script table searches.
+        if crate::script::char_class(c) & crate::script::PLAIN_BOUNDARY != 0
+            && !matches!(
+                self.script,
+                Script::Common | Script::Inherited | Script::Unknown
+            )
+        {
+            return self.boundary;
+        }
         let lower = c.to_lowercase().next().unwrap_or(c);
         if lower != c {
             if let Some(&s) = self
@@ -282,59 +302,38 @@ impl ScriptModel {
     }
 
     /// The letter transitions of a text given as its symbols: the walk of
-    /// [`GarbledModel::evidence`] (boundaries collapse, the text ends with one).
+    /// [`GarbledModel::evidence`] (boundaries collapse, the text ends with one). `RUNS`: whether
+    /// runs of one letter count (every script but Latin).
     #[inline(always)]
-    fn walk(&self, symbols: impl Iterator<Item = u8>) -> Walk {
-        let count_runs = self.script != Script::Latin;
-        let b = self.boundary;
-        let (mut p1, mut p2) = (b, b);
-        let mut w = Walk::default();
-        let mut run = 0u32;
-        for s in symbols.chain(std::iter::once(b)) {
-            if s == b && p1 == b {
-                continue;
-            }
-            w.cost += self.cost(p1, s);
-            w.transitions += 1;
-            if p2 != b || p1 != b {
-                w.trigrams += 1;
-                w.unseen += !self.seen(p2, p1, s) as u32;
-            }
-            if s != b {
-                w.letters += 1;
-                if s == p1 {
-                    run += 1;
-                    if run == 2 && count_runs {
-                        w.runs += 1;
-                    }
-                } else {
-                    run = 0;
-                }
-            } else {
-                run = 0;
-            }
-            p2 = p1;
-            p1 = s;
+    fn walk<const RUNS: bool>(&self, symbols: impl Iterator<Item = u8>) -> Walk {
+        let mut w = Walker::<RUNS>::new(self);
+        for s in symbols {
+            w.step(s as u32);
         }
-        w
+        w.step(self.boundary as u32);
+        w.sums
     }
 
     /// [`Self::walk`] over `text`; ASCII text is read as bytes.
     fn walk_text(&self, text: &str, ascii: bool) -> Walk {
-        if ascii {
-            // Every byte is below 128: the mask changes nothing and spares the bounds check.
-            self.walk(text.bytes().map(|x| self.ascii[(x & 0x7F) as usize]))
-        } else {
-            self.walk(text.chars().map(|c| self.symbol(c)))
+        // Every byte of ASCII text is below 128: the mask changes nothing and spares the bounds
+        // check.
+        let ascii_symbols = text.bytes().map(|x| self.ascii[(x & 0x7F) as usize]);
+        let symbols = text.chars().map(|c| self.symbol(c));
+        match (ascii, self.script != Script::Latin) {
+            (true, true) => self.walk::<true>(ascii_symbols),
+            (true, false) => self.walk::<false>(ascii_symbols),
+            (false, true) => self.walk::<true>(symbols),
+            (false, false) => self.walk::<false>(symbols),
         }
     }
 
-    #[inline]
+    #[cfg(test)]
     fn cost(&self, x: u8, y: u8) -> u32 {
         self.costs[x as usize * self.n + y as usize] as u32
     }
 
-    #[inline]
+    #[cfg(test)]
     fn seen(&self, x: u8, y: u8, z: u8) -> bool {
         let h = trigram_hash(x, y, z, self.bits);
         self.seen[(h >> 3) as usize] & (1 << (h & 7)) != 0
@@ -369,6 +368,69 @@ fn count_bad(text: &str) -> u32 {
 
 fn is_presentation_form(c: char) -> bool {
     matches!(c as u32, 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// The state of [`ScriptModel::walk`].
+///
+/// The two previous symbols are kept together as `p2 << 8 | p1`, so the trigram to look up is
+/// one shift away and "both previous are boundaries" is one comparison.
+struct Walker<'a, const RUNS: bool> {
+    m: &'a ScriptModel,
+    b: u32,
+    both_boundaries: u32,
+    shift: u32,
+    prev: u32,
+    run: u32,
+    sums: Walk,
+}
+
+impl<'a, const RUNS: bool> Walker<'a, RUNS> {
+    #[inline(always)]
+    fn new(m: &'a ScriptModel) -> Self {
+        let b = m.boundary as u32;
+        Walker {
+            m,
+            b,
+            both_boundaries: b << 8 | b,
+            shift: 32 - m.bits,
+            prev: b << 8 | b,
+            run: 0,
+            sums: Walk::default(),
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self, s: u32) {
+        let (b, m, w) = (self.b, self.m, &mut self.sums);
+        let p1 = self.prev & 0xFF;
+        if s == b && p1 == b {
+            return;
+        }
+        w.cost += m.costs[p1 as usize * m.n + s as usize] as u32;
+        w.transitions += 1;
+        if self.prev != self.both_boundaries {
+            w.trigrams += 1;
+            // `trigram_hash(p2, p1, s, bits)`.
+            let h = ((self.prev << 8) | s).wrapping_mul(TRIGRAM_MUL) >> self.shift;
+            w.unseen += (m.seen[(h >> 3) as usize] >> (h & 7)) as u32 & 1 ^ 1;
+        }
+        if s != b {
+            w.letters += 1;
+            if RUNS {
+                if s == p1 {
+                    self.run += 1;
+                    if self.run == 2 {
+                        w.runs += 1;
+                    }
+                } else {
+                    self.run = 0;
+                }
+            }
+        } else if RUNS {
+            self.run = 0;
+        }
+        self.prev = ((self.prev << 8) | s) & 0xFFFF;
+    }
 }
 
 /// Sums of one walk over a text's symbols.
@@ -482,7 +544,11 @@ pub(crate) mod tests {
         let mut trigrams = 0u32;
         let mut unseen = 0u32;
         let mut run = 0u32;
-        for s in text.chars().map(|c| m.symbol(c)).chain(std::iter::once(b)) {
+        for s in text
+            .chars()
+            .map(|c| symbol_reference(m, c))
+            .chain(std::iter::once(b))
+        {
             if s == b && p1 == b {
                 continue;
             }
@@ -515,6 +581,43 @@ pub(crate) mod tests {
             ev.unseen = unseen as f32 / trigrams as f32;
         }
         ev
+    }
+
+    /// `ScriptModel::symbol` as first written.
+    fn symbol_reference(m: &ScriptModel, c: char) -> u8 {
+        let cp = c as u32;
+        if cp < 128 {
+            return m.ascii[cp as usize];
+        }
+        if let Some(&s) = m.direct.get(cp.wrapping_sub(m.lo) as usize) {
+            if s != NONE {
+                return s;
+            }
+        }
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        if lower != c {
+            if let Some(&s) = m.direct.get((lower as u32).wrapping_sub(m.lo) as usize) {
+                if s != NONE {
+                    return s;
+                }
+            }
+        }
+        if crate::chars::is_letter(c) && c.script() == m.script && !is_presentation_form(c) {
+            m.other
+        } else {
+            m.boundary
+        }
+    }
+
+    #[test]
+    fn symbols_of_every_character_in_every_model() {
+        for m in &model().scripts {
+            for u in 0..=0x10FFFFu32 {
+                if let Some(c) = char::from_u32(u) {
+                    assert_eq!(m.symbol(c), symbol_reference(m, c), "{} U+{u:04X}", m.code);
+                }
+            }
+        }
     }
 
     #[test]

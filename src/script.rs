@@ -144,6 +144,9 @@ const BAD: u16 = 1 << 11;
 const MOJIBAKE_LEAD: u16 = 1 << 12;
 const MOJIBAKE_TAIL: u16 = 1 << 13;
 const ASCII_SPACE: u16 = 1 << 14;
+/// Its own lower case, and not a letter of a script: outside a model's alphabet, the garbled
+/// model reads it as a boundary (see `garbled::ScriptModel::symbol`).
+pub(crate) const PLAIN_BOUNDARY: u16 = 1 << 15;
 
 /// The class of `c`, from the per-character definitions the general paths use.
 fn class_of(c: char) -> u16 {
@@ -168,11 +171,21 @@ fn class_of(c: char) -> u16 {
     if c.is_ascii_whitespace() {
         k |= ASCII_SPACE;
     }
+    let own_lower = c.to_lowercase().next().unwrap_or(c) == c;
+    if own_lower && !(crate::chars::is_letter(c) && letter_script(c).is_some()) {
+        k |= PLAIN_BOUNDARY;
+    }
     k
 }
 
 /// [`class_of`] of every character, filled in as characters are met.
 static CLASSES: LazyTable = LazyTable::new(class_of);
+
+/// [`class_of`] `c`, from the table.
+#[inline]
+pub(crate) fn char_class(c: char) -> u16 {
+    CLASSES.get(c)
+}
 
 /// What one pass over a text finds: everything the stage needs but the garbled model's walk.
 ///
@@ -212,14 +225,15 @@ impl Scan {
         let mut flags = 0u16;
         let mut chars = 0u32;
         let mut bad = 0u32;
-        let mut after_lead = false;
+        // MOJIBAKE_LEAD of the previous character, moved to the place of MOJIBAKE_TAIL.
+        let mut after_lead = 0u16;
         for c in text.chars() {
             let k = CLASSES.get(c);
             flags |= k;
             counts.add(k as u8, c);
             chars += (k & ASCII_SPACE == 0) as u32;
-            bad += (k & BAD != 0 || (k & MOJIBAKE_TAIL != 0 && after_lead)) as u32;
-            after_lead = k & MOJIBAKE_LEAD != 0;
+            bad += (k & (BAD | (MOJIBAKE_TAIL & after_lead)) != 0) as u32;
+            after_lead = (k & MOJIBAKE_LEAD) << 1;
         }
         Scan {
             script: counts
