@@ -304,14 +304,54 @@ impl ScriptModel {
     /// The letter transitions of a text given as its symbols: the walk of
     /// [`GarbledModel::evidence`] (boundaries collapse, the text ends with one). `RUNS`: whether
     /// runs of one letter count (every script but Latin).
+    ///
+    /// The two previous symbols are kept together as `p2 << 8 | p1`, so the trigram to look up
+    /// is one shift away. Both previous symbols are boundaries only before the first letter (a
+    /// boundary after a boundary is skipped): the first letter is taken apart, and every later
+    /// step is a trigram.
     #[inline(always)]
-    fn walk<const RUNS: bool>(&self, symbols: impl Iterator<Item = u8>) -> Walk {
-        let mut w = Walker::<RUNS>::new(self);
-        for s in symbols {
-            w.step(s as u32);
+    fn walk<const RUNS: bool>(&self, mut symbols: impl Iterator<Item = u8>) -> Walk {
+        let b = self.boundary as u32;
+        let (costs, n, seen, shift) = (self.costs, self.n, self.seen, 32 - self.bits);
+        let mut w = Walk::default();
+        // Leading boundaries are skipped; no letter at all walks nothing.
+        let Some(first) = symbols.by_ref().map(u32::from).find(|&s| s != b) else {
+            return w;
+        };
+        w.cost = costs[b as usize * n + first as usize] as u32;
+        w.transitions = 1;
+        w.letters = 1;
+        let mut prev = b << 8 | first;
+        let mut run = 0u32;
+        for s in symbols.map(u32::from).chain(std::iter::once(b)) {
+            let p1 = prev & 0xFF;
+            if s == b && p1 == b {
+                continue;
+            }
+            w.cost += costs[p1 as usize * n + s as usize] as u32;
+            w.transitions += 1;
+            // `trigram_hash(p2, p1, s, bits)`.
+            let h = ((prev << 8) | s).wrapping_mul(TRIGRAM_MUL) >> shift;
+            w.unseen += (seen[(h >> 3) as usize] >> (h & 7)) as u32 & 1 ^ 1;
+            if s != b {
+                w.letters += 1;
+                if RUNS {
+                    if s == p1 {
+                        run += 1;
+                        if run == 2 {
+                            w.runs += 1;
+                        }
+                    } else {
+                        run = 0;
+                    }
+                }
+            } else if RUNS {
+                run = 0;
+            }
+            prev = ((prev << 8) | s) & 0xFFFF;
         }
-        w.step(self.boundary as u32);
-        w.sums
+        w.trigrams = w.transitions - 1;
+        w
     }
 
     /// [`Self::walk`] over `text`; ASCII text is read as bytes.
@@ -368,69 +408,6 @@ fn count_bad(text: &str) -> u32 {
 
 fn is_presentation_form(c: char) -> bool {
     matches!(c as u32, 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
-}
-
-/// The state of [`ScriptModel::walk`].
-///
-/// The two previous symbols are kept together as `p2 << 8 | p1`, so the trigram to look up is
-/// one shift away and "both previous are boundaries" is one comparison.
-struct Walker<'a, const RUNS: bool> {
-    m: &'a ScriptModel,
-    b: u32,
-    both_boundaries: u32,
-    shift: u32,
-    prev: u32,
-    run: u32,
-    sums: Walk,
-}
-
-impl<'a, const RUNS: bool> Walker<'a, RUNS> {
-    #[inline(always)]
-    fn new(m: &'a ScriptModel) -> Self {
-        let b = m.boundary as u32;
-        Walker {
-            m,
-            b,
-            both_boundaries: b << 8 | b,
-            shift: 32 - m.bits,
-            prev: b << 8 | b,
-            run: 0,
-            sums: Walk::default(),
-        }
-    }
-
-    #[inline(always)]
-    fn step(&mut self, s: u32) {
-        let (b, m, w) = (self.b, self.m, &mut self.sums);
-        let p1 = self.prev & 0xFF;
-        if s == b && p1 == b {
-            return;
-        }
-        w.cost += m.costs[p1 as usize * m.n + s as usize] as u32;
-        w.transitions += 1;
-        if self.prev != self.both_boundaries {
-            w.trigrams += 1;
-            // `trigram_hash(p2, p1, s, bits)`.
-            let h = ((self.prev << 8) | s).wrapping_mul(TRIGRAM_MUL) >> self.shift;
-            w.unseen += (m.seen[(h >> 3) as usize] >> (h & 7)) as u32 & 1 ^ 1;
-        }
-        if s != b {
-            w.letters += 1;
-            if RUNS {
-                if s == p1 {
-                    self.run += 1;
-                    if self.run == 2 {
-                        w.runs += 1;
-                    }
-                } else {
-                    self.run = 0;
-                }
-            }
-        } else if RUNS {
-            self.run = 0;
-        }
-        self.prev = ((self.prev << 8) | s) & 0xFFFF;
-    }
 }
 
 /// Sums of one walk over a text's symbols.

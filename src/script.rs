@@ -262,7 +262,7 @@ impl Scan {
                 rtl_runs: Vec::new(),
             }
         } else {
-            direction(text)
+            mixed_direction(text)
         }
     }
 }
@@ -439,6 +439,11 @@ pub fn direction(text: &str) -> ScriptInfo {
             ..ltr
         };
     }
+    mixed_direction(text)
+}
+
+/// [`direction`] of a text with strong letters of both directions.
+fn mixed_direction(text: &str) -> ScriptInfo {
     let info = BidiInfo::new(text, None);
     // Per code point: resolved level, strong left-to-right, whitespace.
     let chars: Vec<(u8, bool, bool)> = text
@@ -446,7 +451,8 @@ pub fn direction(text: &str) -> ScriptInfo {
         .map(|(i, c)| {
             (
                 info.levels[i].number(),
-                unicode_bidi::bidi_class(c) == BidiClass::L,
+                // Bidi class L, from the class table.
+                char_class(c) & STRONG_LTR != 0,
                 c.is_whitespace(),
             )
         })
@@ -492,9 +498,9 @@ pub fn direction(text: &str) -> ScriptInfo {
         }
     }
     ScriptInfo {
+        script: "Zyyy",
         direction: Direction::Mixed,
         rtl_runs: runs,
-        ..ltr
     }
 }
 
