@@ -143,7 +143,6 @@ const MAY_RTL: u16 = 1 << 10;
 const BAD: u16 = 1 << 11;
 const MOJIBAKE_LEAD: u16 = 1 << 12;
 const MOJIBAKE_TAIL: u16 = 1 << 13;
-const ASCII_SPACE: u16 = 1 << 14;
 /// Its own lower case, and not a letter of a script: outside a model's alphabet, the garbled
 /// model reads it as a boundary (see `garbled::ScriptModel::symbol`).
 pub(crate) const PLAIN_BOUNDARY: u16 = 1 << 15;
@@ -167,9 +166,6 @@ fn class_of(c: char) -> u16 {
     }
     if crate::garbled::is_mojibake_tail(c) {
         k |= MOJIBAKE_TAIL;
-    }
-    if c.is_ascii_whitespace() {
-        k |= ASCII_SPACE;
     }
     let own_lower = c.to_lowercase().next().unwrap_or(c) == c;
     if own_lower && !(crate::chars::is_letter(c) && letter_script(c).is_some()) {
@@ -208,7 +204,6 @@ impl Scan {
     fn of(text: &str) -> Scan {
         let b = text.as_bytes();
         if b.is_ascii() {
-            let spaces = b.iter().filter(|x| x.is_ascii_whitespace()).count();
             return Scan {
                 script: if b.iter().any(u8::is_ascii_alphabetic) {
                     "Latn"
@@ -217,24 +212,24 @@ impl Scan {
                 },
                 ascii: true,
                 flags: 0,
-                chars: (b.len() - spaces) as u32,
+                chars: non_space_chars(b),
                 bad: 0,
             };
         }
         let mut counts = ScriptCounts::new();
         let mut flags = 0u16;
-        let mut chars = 0u32;
-        let mut bad = 0u32;
-        // MOJIBAKE_LEAD of the previous character, moved to the place of MOJIBAKE_TAIL.
-        let mut after_lead = 0u16;
         for c in text.chars() {
             let k = CLASSES.get(c);
             flags |= k;
             counts.add(k as u8, c);
-            chars += (k & ASCII_SPACE == 0) as u32;
-            bad += (k & (BAD | (MOJIBAKE_TAIL & after_lead)) != 0) as u32;
-            after_lead = (k & MOJIBAKE_LEAD) << 1;
         }
+        let chars = non_space_chars(b);
+        // Without U+FFFD, private use or a mojibake lead there is nothing bad to count.
+        let bad = if flags & (BAD | MOJIBAKE_LEAD) == 0 {
+            0
+        } else {
+            count_bad(text)
+        };
         Scan {
             script: counts
                 .dominant()
@@ -265,6 +260,36 @@ impl Scan {
             mixed_direction(text)
         }
     }
+}
+
+/// The characters of UTF-8 `b` that are not ASCII whitespace: its lead bytes (not
+/// `0x80..=0xBF`) that are not `\t \n \x0C \r` or space. Written without branches, so that it
+/// runs on whole vectors of bytes.
+fn non_space_chars(b: &[u8]) -> u32 {
+    let mut n = 0u32;
+    for chunk in b.chunks(128) {
+        let mut k = 0u8;
+        for &x in chunk {
+            let continuation = (x as i8) < -0x40;
+            let space = (x == b' ') | ((x.wrapping_sub(b'\t') < 5) & (x != 0x0B));
+            k += !(continuation | space) as u8;
+        }
+        n += k as u32;
+    }
+    n
+}
+
+/// U+FFFD, private-use characters and mojibake pairs (a lead, then a tail) in `text`.
+fn count_bad(text: &str) -> u32 {
+    let mut bad = 0u32;
+    // MOJIBAKE_LEAD of the previous character, moved to the place of MOJIBAKE_TAIL.
+    let mut after_lead = 0u16;
+    for c in text.chars() {
+        let k = CLASSES.get(c);
+        bad += (k & (BAD | (MOJIBAKE_TAIL & after_lead)) != 0) as u32;
+        after_lead = (k & MOJIBAKE_LEAD) << 1;
+    }
+    bad
 }
 
 /// Letters per script in order of first appearance, for up to [`ScriptCounts::MAX`] scripts.
@@ -825,6 +850,26 @@ mod tests {
             "{text:?}"
         );
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn non_space_chars_counts_like_the_garbled_model() {
+        for t in [
+            "",
+            " ",
+            "a\tb\nc\u{B}d\u{C}e\rf g",
+            ARA,
+            "x\u{A0}y\u{2003}z😀",
+        ] {
+            let b = t.as_bytes();
+            let expected = b
+                .iter()
+                .filter(|&&x| x & 0xC0 != 0x80 && !x.is_ascii_whitespace())
+                .count() as u32;
+            assert_eq!(non_space_chars(b), expected, "{t:?}");
+            let long = t.repeat(100);
+            assert_eq!(non_space_chars(long.as_bytes()), expected * 100, "{t:?}");
+        }
     }
 
     #[test]
