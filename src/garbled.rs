@@ -275,13 +275,25 @@ impl ScriptModel {
         // Its own lower case and no letter of a script (`Common`, `Inherited`, `Unknown` are
         // never a model's script): what follows would say boundary, without the case and
         // script table searches.
-        if crate::script::char_class(c) & crate::script::PLAIN_BOUNDARY != 0
-            && !matches!(
-                self.script,
-                Script::Common | Script::Inherited | Script::Unknown
-            )
-        {
-            return self.boundary;
+        //
+        // Its own lower case: no lower-case lookup, and the class holds its script (the
+        // `Script` discriminant, or none for `Common`, `Inherited`, `Unknown`).
+        let k = crate::script::char_class(c);
+        if !matches!(
+            self.script,
+            Script::Common | Script::Inherited | Script::Unknown
+        ) {
+            if k & crate::script::PLAIN_BOUNDARY != 0 {
+                return self.boundary;
+            }
+            if k & crate::script::OWN_LOWER != 0 {
+                let same_script = k as u8 == self.script as u8;
+                return if same_script && crate::chars::is_letter(c) && !is_presentation_form(c) {
+                    self.other
+                } else {
+                    self.boundary
+                };
+            }
         }
         let lower = c.to_lowercase().next().unwrap_or(c);
         if lower != c {

@@ -143,6 +143,8 @@ const MAY_RTL: u16 = 1 << 10;
 const BAD: u16 = 1 << 11;
 const MOJIBAKE_LEAD: u16 = 1 << 12;
 const MOJIBAKE_TAIL: u16 = 1 << 13;
+/// Its own lower case (the first character of `char::to_lowercase`).
+pub(crate) const OWN_LOWER: u16 = 1 << 14;
 /// Its own lower case, and not a letter of a script: outside a model's alphabet, the garbled
 /// model reads it as a boundary (see `garbled::ScriptModel::symbol`).
 pub(crate) const PLAIN_BOUNDARY: u16 = 1 << 15;
@@ -168,6 +170,9 @@ fn class_of(c: char) -> u16 {
         k |= MOJIBAKE_TAIL;
     }
     let own_lower = c.to_lowercase().next().unwrap_or(c) == c;
+    if own_lower {
+        k |= OWN_LOWER;
+    }
     if own_lower && !(crate::chars::is_letter(c) && letter_script(c).is_some()) {
         k |= PLAIN_BOUNDARY;
     }
