@@ -279,7 +279,8 @@ fn non_space_chars(b: &[u8]) -> u32 {
             let space = (x == b' ') | ((x.wrapping_sub(b'\t') < 5) & (x != 0x0B));
             k += !(continuation | space) as u8;
         }
-        n += k as u32;
+        // Modulo 2^32, as the count it replaces (`count() as u32`).
+        n = n.wrapping_add(k as u32);
     }
     n
 }
