@@ -62,6 +62,7 @@ fn main() {
     } else {
         Vec::new()
     };
+    let mut cleans: Vec<String> = processed.iter().map(|p| p.clean.clone()).collect();
     let script = scriptorium::script::ScriptTagger::new(&cfg.script);
     let lang = scriptorium::lang::LangTagger::new(&cfg.language);
     let dedup = scriptorium::dedup::Dedup::new(&cfg.dedup);
@@ -103,9 +104,12 @@ fn main() {
             }
         }
         "script" => {
-            for p in &processed {
-                for s in &p.segments {
-                    sink += script.tag(&p.clean[s.text.clone()]).rtl_runs.len();
+            // The whole stage, as a run calls it: script, direction, bracket repair, garbled score
+            // (on copies of the clean texts, made before the clock started).
+            for (p, clean) in processed.iter().zip(cleans.iter_mut()) {
+                for s in p.segments.iter().filter(|s| s.dropped.is_none()) {
+                    let t = script.tag_segment(clean, s.text.clone());
+                    sink += t.info.rtl_runs.len() + !t.flags.is_empty() as usize;
                 }
             }
         }

@@ -27,6 +27,10 @@ const NONE: u8 = u8::MAX;
 #[derive(Debug)]
 struct ScriptModel {
     code: &'static str,
+    /// `code` as a little-endian number, for the lookup by code.
+    key: u32,
+    /// [`margins`] of the script.
+    margins: (f32, f32),
     script: Script,
     /// Number of symbols: the alphabet, OTHER, BOUNDARY.
     n: usize,
@@ -34,7 +38,7 @@ struct ScriptModel {
     boundary: u8,
     /// Mean cost of a transition in the training text, in bits.
     mean: f32,
-    /// Symbol of each ASCII byte (`NONE` for non-letters).
+    /// Symbol of each ASCII byte (`boundary` for non-letters).
     ascii: [u8; 128],
     /// Symbol of code points `lo..lo + direct.len()`, `NONE` when not in the alphabet.
     lo: u32,
@@ -107,8 +111,14 @@ fn parse(bytes: &'static [u8]) -> Option<GarbledModel> {
         for (cp, i) in non_ascii {
             direct[(cp - lo) as usize] = i;
         }
+        for s in ascii.iter_mut().filter(|s| **s == NONE) {
+            *s = a as u8 + 1;
+        }
+        let code = Script::from_short_name(code)?.short_name();
         scripts.push(ScriptModel {
-            code: Script::from_short_name(code)?.short_name(),
+            code,
+            key: code_key(code)?,
+            margins: margins(code),
             script,
             n,
             other: a as u8,
@@ -133,11 +143,20 @@ pub fn model() -> &'static GarbledModel {
     MODEL.get_or_init(|| parse(MODEL_BYTES).expect("src/garbled_model.bin is well-formed"))
 }
 
-/// Same hash as `trigram_hash` in eval/garbled/build_model.py.
+/// A four-letter script code as a number.
+#[inline]
+fn code_key(code: &str) -> Option<u32> {
+    Some(u32::from_le_bytes(code.as_bytes().try_into().ok()?))
+}
+
+/// Same hash as `trigram_hash` in eval/garbled/build_model.py (the walk computes it inline).
+#[cfg(test)]
 fn trigram_hash(x: u8, y: u8, z: u8, k: u32) -> u32 {
     let v = ((x as u32) << 16) | ((y as u32) << 8) | z as u32;
-    v.wrapping_mul(0x9E37_79B1) >> (32 - k)
+    v.wrapping_mul(TRIGRAM_MUL) >> (32 - k)
 }
+
+const TRIGRAM_MUL: u32 = 0x9E37_79B1;
 
 /// What the scan of one segment found.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -189,12 +208,12 @@ impl Evidence {
     }
 }
 
-fn is_private_use(c: char) -> bool {
+pub(crate) fn is_private_use(c: char) -> bool {
     matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF)
 }
 
 /// Lead characters of UTF-8 read as Latin-1 or windows-1252 (Ã Â Ø Ù Ð Ñ × â Î Ï).
-fn is_mojibake_lead(c: char) -> bool {
+pub(crate) fn is_mojibake_lead(c: char) -> bool {
     matches!(
         c,
         'Ã' | 'Â' | 'Ø' | 'Ù' | 'Ð' | 'Ñ' | 'Ú' | 'Û' | '×' | 'â' | 'Î' | 'Ï'
@@ -202,7 +221,7 @@ fn is_mojibake_lead(c: char) -> bool {
 }
 
 /// Continuation bytes of UTF-8 read as Latin-1 or windows-1252.
-fn is_mojibake_tail(c: char) -> bool {
+pub(crate) fn is_mojibake_tail(c: char) -> bool {
     matches!(c as u32, 0x80..=0xBF)
         || matches!(
             c,
@@ -240,12 +259,40 @@ impl ScriptModel {
     fn symbol(&self, c: char) -> u8 {
         let cp = c as u32;
         if cp < 128 {
-            let s = self.ascii[cp as usize];
-            return if s == NONE { self.boundary } else { s };
+            return self.ascii[cp as usize];
         }
         if let Some(&s) = self.direct.get(cp.wrapping_sub(self.lo) as usize) {
             if s != NONE {
                 return s;
+            }
+        }
+        self.symbol_outside_alphabet(c)
+    }
+
+    /// [`Self::symbol`] of a non-ASCII character not in the alphabet as written.
+    #[inline(never)]
+    fn symbol_outside_alphabet(&self, c: char) -> u8 {
+        // Its own lower case and no letter of a script (`Common`, `Inherited`, `Unknown` are
+        // never a model's script): what follows would say boundary, without the case and
+        // script table searches.
+        //
+        // Its own lower case: no lower-case lookup, and the class holds its script (the
+        // `Script` discriminant, or none for `Common`, `Inherited`, `Unknown`).
+        let k = crate::script::char_class(c);
+        if !matches!(
+            self.script,
+            Script::Common | Script::Inherited | Script::Unknown
+        ) {
+            if k & crate::script::PLAIN_BOUNDARY != 0 {
+                return self.boundary;
+            }
+            if k & crate::script::OWN_LOWER != 0 {
+                let same_script = k as u8 == self.script as u8;
+                return if same_script && crate::chars::is_letter(c) && !is_presentation_form(c) {
+                    self.other
+                } else {
+                    self.boundary
+                };
             }
         }
         let lower = c.to_lowercase().next().unwrap_or(c);
@@ -266,12 +313,79 @@ impl ScriptModel {
         }
     }
 
-    #[inline]
+    /// The letter transitions of a text given as its symbols: the walk of
+    /// [`GarbledModel::evidence`] (boundaries collapse, the text ends with one). `RUNS`: whether
+    /// runs of one letter count (every script but Latin).
+    ///
+    /// The two previous symbols are kept together as `p2 << 8 | p1`, so the trigram to look up
+    /// is one shift away. Both previous symbols are boundaries only before the first letter (a
+    /// boundary after a boundary is skipped): the first letter is taken apart, and every later
+    /// step is a trigram.
+    #[inline(always)]
+    fn walk<const RUNS: bool>(&self, mut symbols: impl Iterator<Item = u8>) -> Walk {
+        let b = self.boundary as u32;
+        let (costs, n, seen, shift) = (self.costs, self.n, self.seen, 32 - self.bits);
+        let mut w = Walk::default();
+        // Leading boundaries are skipped; no letter at all walks nothing.
+        let Some(first) = symbols.by_ref().map(u32::from).find(|&s| s != b) else {
+            return w;
+        };
+        w.cost = costs[b as usize * n + first as usize] as u32;
+        w.transitions = 1;
+        w.letters = 1;
+        let mut prev = b << 8 | first;
+        let mut run = 0u32;
+        for s in symbols.map(u32::from).chain(std::iter::once(b)) {
+            let p1 = prev & 0xFF;
+            if s == b && p1 == b {
+                continue;
+            }
+            w.cost += costs[p1 as usize * n + s as usize] as u32;
+            w.transitions += 1;
+            // `trigram_hash(p2, p1, s, bits)`.
+            let h = ((prev << 8) | s).wrapping_mul(TRIGRAM_MUL) >> shift;
+            w.unseen += (seen[(h >> 3) as usize] >> (h & 7)) as u32 & 1 ^ 1;
+            if s != b {
+                w.letters += 1;
+                if RUNS {
+                    if s == p1 {
+                        run += 1;
+                        if run == 2 {
+                            w.runs += 1;
+                        }
+                    } else {
+                        run = 0;
+                    }
+                }
+            } else if RUNS {
+                run = 0;
+            }
+            prev = ((prev << 8) | s) & 0xFFFF;
+        }
+        w.trigrams = w.transitions - 1;
+        w
+    }
+
+    /// [`Self::walk`] over `text`; ASCII text is read as bytes.
+    fn walk_text(&self, text: &str, ascii: bool) -> Walk {
+        // Every byte of ASCII text is below 128: the mask changes nothing and spares the bounds
+        // check.
+        let ascii_symbols = text.bytes().map(|x| self.ascii[(x & 0x7F) as usize]);
+        let symbols = text.chars().map(|c| self.symbol(c));
+        match (ascii, self.script != Script::Latin) {
+            (true, true) => self.walk::<true>(ascii_symbols),
+            (true, false) => self.walk::<false>(ascii_symbols),
+            (false, true) => self.walk::<true>(symbols),
+            (false, false) => self.walk::<false>(symbols),
+        }
+    }
+
+    #[cfg(test)]
     fn cost(&self, x: u8, y: u8) -> u32 {
         self.costs[x as usize * self.n + y as usize] as u32
     }
 
-    #[inline]
+    #[cfg(test)]
     fn seen(&self, x: u8, y: u8, z: u8) -> bool {
         let h = trigram_hash(x, y, z, self.bits);
         self.seen[(h >> 3) as usize] & (1 << (h & 7)) != 0
@@ -308,9 +422,42 @@ fn is_presentation_form(c: char) -> bool {
     matches!(c as u32, 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
+/// Sums of one walk over a text's symbols.
+#[derive(Debug, Clone, Copy, Default)]
+struct Walk {
+    cost: u32,
+    transitions: u32,
+    trigrams: u32,
+    unseen: u32,
+    letters: u32,
+    runs: u32,
+}
+
+impl Evidence {
+    /// The evidence of `walk` under model `m`, with the counts `chars` and `bad`.
+    fn of_walk(m: &ScriptModel, w: Walk, chars: u32, bad: u32) -> Evidence {
+        let mut ev = Evidence {
+            letters: w.letters,
+            runs: w.runs,
+            chars,
+            bad,
+            margins: m.margins,
+            ..Evidence::default()
+        };
+        if w.transitions > 0 {
+            ev.excess_bits = w.cost as f32 / 8.0 / w.transitions as f32 - m.mean;
+        }
+        if w.trigrams > 0 {
+            ev.unseen = w.unseen as f32 / w.trigrams as f32;
+        }
+        ev
+    }
+}
+
 impl GarbledModel {
     fn get(&self, script: &str) -> Option<&ScriptModel> {
-        self.scripts.iter().find(|m| m.code == script)
+        let key = code_key(script)?;
+        self.scripts.iter().find(|m| m.key == key)
     }
 
     /// The ISO 15924 codes of the scripts with a letter model.
@@ -320,19 +467,61 @@ impl GarbledModel {
 
     /// Scans `text`, whose dominant script is `script` (ISO 15924).
     pub fn evidence(&self, text: &str, script: &str) -> Evidence {
+        let chars = text
+            .bytes()
+            .filter(|&b| b & 0xC0 != 0x80 && !b.is_ascii_whitespace())
+            .count() as u32;
+        let bad = if may_have_bad(text.as_bytes()) {
+            count_bad(text)
+        } else {
+            0
+        };
+        self.evidence_counted(text, script, chars, bad, text.is_ascii())
+    }
+
+    /// [`Self::evidence`] when the caller has counted already: `chars` (characters other than
+    /// ASCII whitespace) and `bad` (what [`count_bad`] counts), and knows whether `text` is
+    /// ASCII.
+    pub(crate) fn evidence_counted(
+        &self,
+        text: &str,
+        script: &str,
+        chars: u32,
+        bad: u32,
+        ascii: bool,
+    ) -> Evidence {
+        match self.get(script) {
+            Some(m) => Evidence::of_walk(m, m.walk_text(text, ascii), chars, bad),
+            None => Evidence {
+                chars,
+                bad,
+                ..Evidence::default()
+            },
+        }
+    }
+
+    /// The garbled score of `text`, whose dominant script is `script`.
+    pub fn score(&self, text: &str, script: &str) -> f32 {
+        self.evidence(text, script).score()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The scan of [`GarbledModel::evidence`] as first written: one character at a time, the
+    /// counts in their own passes. The faster paths must give exactly its evidence.
+    pub(crate) fn evidence_reference(model: &GarbledModel, text: &str, script: &str) -> Evidence {
         let mut ev = Evidence {
             chars: text
                 .bytes()
                 .filter(|&b| b & 0xC0 != 0x80 && !b.is_ascii_whitespace())
                 .count() as u32,
-            bad: if may_have_bad(text.as_bytes()) {
-                count_bad(text)
-            } else {
-                0
-            },
+            bad: count_bad(text),
             ..Evidence::default()
         };
-        let Some(m) = self.get(script) else {
+        let Some(m) = model.scripts.iter().find(|m| m.code == script) else {
             return ev;
         };
         ev.margins = margins(m.code);
@@ -344,7 +533,11 @@ impl GarbledModel {
         let mut trigrams = 0u32;
         let mut unseen = 0u32;
         let mut run = 0u32;
-        for s in text.chars().map(|c| m.symbol(c)).chain(std::iter::once(b)) {
+        for s in text
+            .chars()
+            .map(|c| symbol_reference(m, c))
+            .chain(std::iter::once(b))
+        {
             if s == b && p1 == b {
                 continue;
             }
@@ -379,15 +572,53 @@ impl GarbledModel {
         ev
     }
 
-    /// The garbled score of `text`, whose dominant script is `script`.
-    pub fn score(&self, text: &str, script: &str) -> f32 {
-        self.evidence(text, script).score()
+    /// `ScriptModel::symbol` as first written.
+    fn symbol_reference(m: &ScriptModel, c: char) -> u8 {
+        let cp = c as u32;
+        if cp < 128 {
+            return m.ascii[cp as usize];
+        }
+        if let Some(&s) = m.direct.get(cp.wrapping_sub(m.lo) as usize) {
+            if s != NONE {
+                return s;
+            }
+        }
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        if lower != c {
+            if let Some(&s) = m.direct.get((lower as u32).wrapping_sub(m.lo) as usize) {
+                if s != NONE {
+                    return s;
+                }
+            }
+        }
+        if crate::chars::is_letter(c) && c.script() == m.script && !is_presentation_form(c) {
+            m.other
+        } else {
+            m.boundary
+        }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    #[test]
+    fn symbols_of_every_character_in_every_model() {
+        for m in &model().scripts {
+            for u in 0..=0x10FFFFu32 {
+                if let Some(c) = char::from_u32(u) {
+                    assert_eq!(m.symbol(c), symbol_reference(m, c), "{} U+{u:04X}", m.code);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_table_is_the_symbol_of_each_byte() {
+        for m in &model().scripts {
+            for b in 0..128u8 {
+                let s = m.ascii[b as usize];
+                assert!(s == m.boundary || (s as usize) < m.n - 2, "{} {b}", m.code);
+            }
+            assert_eq!(m.key, code_key(m.code).expect("four letters"));
+        }
+    }
 
     #[test]
     fn model_parses() {

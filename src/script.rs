@@ -15,6 +15,7 @@ use unicode_script::{Script, UnicodeScript};
 
 use std::ops::Range;
 
+use crate::chars::LazyTable;
 use crate::config::ScriptConfig;
 use crate::doc::{Direction, Flags};
 use crate::garbled::GarbledModel;
@@ -94,8 +95,9 @@ impl ScriptTagger {
     pub fn tag_segment(&self, text: &mut String, range: Range<usize>) -> SegmentScript {
         let mut flags = Flags::default();
         let seg = &text[range.clone()];
-        let script = dominant_script(seg);
-        let mut dir = direction(seg);
+        let scan = Scan::of(seg);
+        let script = scan.script;
+        let mut dir = scan.direction(seg);
         if self.cfg.repair_bidi
             && dir.direction != Direction::Ltr
             && repair_brackets(text, range.clone()) > 0
@@ -103,7 +105,12 @@ impl ScriptTagger {
             flags.insert(Flags::REPAIRED_BIDI);
             dir = direction(&text[range.clone()]);
         }
-        let garbled_score = self.garbled.score(&text[range], script);
+        // The repair swaps ASCII brackets: the characters counted by the scan (all but ASCII
+        // whitespace), the bad ones and ASCII-ness are those of the repaired text too.
+        let garbled_score = self
+            .garbled
+            .evidence_counted(&text[range], script, scan.chars, scan.bad, scan.ascii)
+            .score();
         if garbled_score > 0.0 && garbled_score >= self.cfg.garbled_threshold {
             flags.insert(Flags::GARBLED);
         }
@@ -115,15 +122,277 @@ impl ScriptTagger {
     }
 
     pub fn tag(&self, text: &str) -> ScriptInfo {
+        let scan = Scan::of(text);
         ScriptInfo {
-            script: dominant_script(text),
-            ..direction(text)
+            script: scan.script,
+            ..scan.direction(text)
         }
+    }
+}
+
+// The class of a character for the one-pass scan: the low byte is the script it counts for in
+// `dominant_script` (the `Script` discriminant, `NO_SCRIPT` for none), the bits above are flags.
+const NO_SCRIPT: u8 = 0xFF;
+/// Bidi class L.
+const STRONG_LTR: u16 = 1 << 8;
+/// Bidi class R or AL.
+const STRONG_RTL: u16 = 1 << 9;
+/// In the ranges of [`may_have_rtl`].
+const MAY_RTL: u16 = 1 << 10;
+/// U+FFFD or private use.
+const BAD: u16 = 1 << 11;
+const MOJIBAKE_LEAD: u16 = 1 << 12;
+const MOJIBAKE_TAIL: u16 = 1 << 13;
+/// Its own lower case (the first character of `char::to_lowercase`).
+pub(crate) const OWN_LOWER: u16 = 1 << 14;
+/// Its own lower case, and not a letter of a script: outside a model's alphabet, the garbled
+/// model reads it as a boundary (see `garbled::ScriptModel::symbol`).
+pub(crate) const PLAIN_BOUNDARY: u16 = 1 << 15;
+
+/// The class of `c`, from the per-character definitions the general paths use.
+fn class_of(c: char) -> u16 {
+    let mut k = letter_script(c).map_or(NO_SCRIPT as u16, |s| s as u8 as u16);
+    match unicode_bidi::bidi_class(c) {
+        BidiClass::L => k |= STRONG_LTR,
+        BidiClass::R | BidiClass::AL => k |= STRONG_RTL,
+        _ => {}
+    }
+    if may_have_rtl(c.encode_utf8(&mut [0; 4])) {
+        k |= MAY_RTL;
+    }
+    if c == '\u{FFFD}' || crate::garbled::is_private_use(c) {
+        k |= BAD;
+    }
+    if crate::garbled::is_mojibake_lead(c) {
+        k |= MOJIBAKE_LEAD;
+    }
+    if crate::garbled::is_mojibake_tail(c) {
+        k |= MOJIBAKE_TAIL;
+    }
+    let own_lower = c.to_lowercase().next().unwrap_or(c) == c;
+    if own_lower {
+        k |= OWN_LOWER;
+    }
+    if own_lower && !(crate::chars::is_letter(c) && letter_script(c).is_some()) {
+        k |= PLAIN_BOUNDARY;
+    }
+    k
+}
+
+/// [`class_of`] of every character, filled in as characters are met.
+static CLASSES: LazyTable = LazyTable::new(class_of);
+
+/// [`class_of`] `c`, from the table.
+#[inline]
+pub(crate) fn char_class(c: char) -> u16 {
+    CLASSES.get(c)
+}
+
+/// What one pass over a text finds: everything the stage needs but the garbled model's walk.
+///
+/// The general paths ([`dominant_script_by_chars`], [`direction`], the counts of
+/// [`GarbledModel::evidence`]) each read the text once and look every character up in
+/// unicode-script's and unicode-bidi's tables; the scan reads it once and looks each character
+/// up in [`CLASSES`]. Pure ASCII text is answered from its bytes.
+struct Scan {
+    script: &'static str,
+    ascii: bool,
+    /// The union of the characters' flags.
+    flags: u16,
+    /// Characters other than ASCII whitespace.
+    chars: u32,
+    /// U+FFFD, private-use characters and mojibake pairs.
+    bad: u32,
+}
+
+impl Scan {
+    fn of(text: &str) -> Scan {
+        let b = text.as_bytes();
+        if b.is_ascii() {
+            return Scan {
+                script: if b.iter().any(u8::is_ascii_alphabetic) {
+                    "Latn"
+                } else {
+                    "Zyyy"
+                },
+                ascii: true,
+                flags: 0,
+                chars: non_space_chars(b),
+                bad: 0,
+            };
+        }
+        let mut counts = ScriptCounts::new();
+        let mut flags = 0u16;
+        for c in text.chars() {
+            let k = CLASSES.get(c);
+            flags |= k;
+            counts.add(k as u8, c);
+        }
+        let chars = non_space_chars(b);
+        // Without U+FFFD, private use or a mojibake lead there is nothing bad to count.
+        let bad = if flags & (BAD | MOJIBAKE_LEAD) == 0 {
+            0
+        } else {
+            count_bad(text)
+        };
+        Scan {
+            script: counts
+                .dominant()
+                .unwrap_or_else(|| dominant_script_by_chars(text)),
+            ascii: false,
+            flags,
+            chars,
+            bad,
+        }
+    }
+
+    /// [`direction`] of the scanned `text`: only text with both right-to-left and
+    /// left-to-right letters runs the bidi algorithm.
+    fn direction(&self, text: &str) -> ScriptInfo {
+        if self.flags & MAY_RTL == 0 || self.flags & STRONG_RTL == 0 {
+            ScriptInfo {
+                script: "Zyyy",
+                direction: Direction::Ltr,
+                rtl_runs: Vec::new(),
+            }
+        } else if self.flags & STRONG_LTR == 0 {
+            ScriptInfo {
+                script: "Zyyy",
+                direction: Direction::Rtl,
+                rtl_runs: Vec::new(),
+            }
+        } else {
+            mixed_direction(text)
+        }
+    }
+}
+
+/// The characters of UTF-8 `b` that are not ASCII whitespace: its lead bytes (not
+/// `0x80..=0xBF`) that are not `\t \n \x0C \r` or space. Written without branches, so that it
+/// runs on whole vectors of bytes.
+fn non_space_chars(b: &[u8]) -> u32 {
+    let mut n = 0u32;
+    for chunk in b.chunks(128) {
+        let mut k = 0u8;
+        for &x in chunk {
+            let continuation = (x as i8) < -0x40;
+            let space = (x == b' ') | ((x.wrapping_sub(b'\t') < 5) & (x != 0x0B));
+            k += !(continuation | space) as u8;
+        }
+        // Modulo 2^32, as the count it replaces (`count() as u32`).
+        n = n.wrapping_add(k as u32);
+    }
+    n
+}
+
+/// U+FFFD, private-use characters and mojibake pairs (a lead, then a tail) in `text`.
+fn count_bad(text: &str) -> u32 {
+    let mut bad = 0u32;
+    // MOJIBAKE_LEAD of the previous character, moved to the place of MOJIBAKE_TAIL.
+    let mut after_lead = 0u16;
+    for c in text.chars() {
+        let k = CLASSES.get(c);
+        bad += (k & (BAD | (MOJIBAKE_TAIL & after_lead)) != 0) as u32;
+        after_lead = (k & MOJIBAKE_LEAD) << 1;
+    }
+    bad
+}
+
+/// Letters per script in order of first appearance, for up to [`ScriptCounts::MAX`] scripts.
+struct ScriptCounts {
+    ids: [u8; ScriptCounts::MAX],
+    counts: [u32; ScriptCounts::MAX],
+    /// The first character of each script, to name it.
+    first: [char; ScriptCounts::MAX],
+    len: usize,
+    /// The slot of the last script counted.
+    last: usize,
+    overflow: bool,
+}
+
+impl ScriptCounts {
+    const MAX: usize = 8;
+
+    fn new() -> ScriptCounts {
+        ScriptCounts {
+            ids: [NO_SCRIPT; Self::MAX],
+            counts: [0; Self::MAX],
+            first: ['\0'; Self::MAX],
+            len: 0,
+            last: 0,
+            overflow: false,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, id: u8, c: char) {
+        if id == NO_SCRIPT {
+            return;
+        }
+        // Unfilled slots hold NO_SCRIPT, so this never matches one.
+        if self.ids[self.last] == id {
+            self.counts[self.last] += 1;
+            return;
+        }
+        match self.ids[..self.len].iter().position(|&x| x == id) {
+            Some(i) => {
+                self.counts[i] += 1;
+                self.last = i;
+            }
+            None if self.len < Self::MAX => {
+                let i = self.len;
+                self.ids[i] = id;
+                self.counts[i] = 1;
+                self.first[i] = c;
+                self.len += 1;
+                self.last = i;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    /// What [`dominant_script_by_chars`] says of the text; `None` past [`Self::MAX`] scripts.
+    fn dominant(&self) -> Option<&'static str> {
+        if self.overflow {
+            return None;
+        }
+        let mut list = [(Script::Common, 0u32); Self::MAX];
+        let filled = self.first.iter().zip(&self.counts).take(self.len);
+        for (slot, (&c, &n)) in list.iter_mut().zip(filled) {
+            *slot = (letter_script(c)?, n);
+        }
+        Some(pick_script(&list[..self.len]))
     }
 }
 
 /// The ISO 15924 code of the script with most letters, `Zyyy` when there are none.
 pub fn dominant_script(text: &str) -> &'static str {
+    Scan::of(text).script
+}
+
+/// The script a character counts for in [`dominant_script`]: `None` for Common, Inherited and
+/// Unknown (digits, punctuation, combining marks).
+#[inline]
+fn letter_script(c: char) -> Option<Script> {
+    Some(match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A => Script::Latin,
+        0..=0x7F => return None,
+        // Fast paths for the common letters; everything else asks unicode-script.
+        0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => Script::Latin,
+        0x391..=0x3A1 | 0x3A3..=0x3CE => Script::Greek,
+        0x400..=0x481 | 0x48A..=0x52F => Script::Cyrillic,
+        0x5D0..=0x5EA => Script::Hebrew,
+        0x621..=0x63F | 0x641..=0x64A => Script::Arabic,
+        _ => match c.script() {
+            Script::Common | Script::Inherited | Script::Unknown => return None,
+            s => s,
+        },
+    })
+}
+
+/// [`dominant_script`] one character at a time, without the class table: the definition, and
+/// the answer for text with more scripts than the scan keeps apart.
+fn dominant_script_by_chars(text: &str) -> &'static str {
     if text.is_ascii() {
         return if text.bytes().any(|b| b.is_ascii_alphabetic()) {
             "Latn"
@@ -134,25 +403,19 @@ pub fn dominant_script(text: &str) -> &'static str {
     // Small linear table: a segment rarely has more than two or three scripts.
     let mut counts: Vec<(Script, u32)> = Vec::with_capacity(4);
     for c in text.chars() {
-        let s = match c as u32 {
-            0x41..=0x5A | 0x61..=0x7A => Script::Latin,
-            0..=0x7F => continue,
-            // Fast paths for the common letters; everything else asks unicode-script.
-            0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => Script::Latin,
-            0x391..=0x3A1 | 0x3A3..=0x3CE => Script::Greek,
-            0x400..=0x481 | 0x48A..=0x52F => Script::Cyrillic,
-            0x5D0..=0x5EA => Script::Hebrew,
-            0x621..=0x63F | 0x641..=0x64A => Script::Arabic,
-            _ => match c.script() {
-                Script::Common | Script::Inherited | Script::Unknown => continue,
-                s => s,
-            },
+        let Some(s) = letter_script(c) else {
+            continue;
         };
         match counts.iter_mut().find(|(k, _)| *k == s) {
             Some((_, n)) => *n += 1,
             None => counts.push((s, 1)),
         }
     }
+    pick_script(&counts)
+}
+
+/// The dominant script of letter counts per script (in order of first appearance).
+fn pick_script(counts: &[(Script, u32)]) -> &'static str {
     // Japanese: kana and kanji together are one writing system.
     let han = counts
         .iter()
@@ -207,6 +470,11 @@ pub fn direction(text: &str) -> ScriptInfo {
             ..ltr
         };
     }
+    mixed_direction(text)
+}
+
+/// [`direction`] of a text with strong letters of both directions.
+fn mixed_direction(text: &str) -> ScriptInfo {
     let info = BidiInfo::new(text, None);
     // Per code point: resolved level, strong left-to-right, whitespace.
     let chars: Vec<(u8, bool, bool)> = text
@@ -214,7 +482,8 @@ pub fn direction(text: &str) -> ScriptInfo {
         .map(|(i, c)| {
             (
                 info.levels[i].number(),
-                unicode_bidi::bidi_class(c) == BidiClass::L,
+                // Bidi class L, from the class table.
+                char_class(c) & STRONG_LTR != 0,
                 c.is_whitespace(),
             )
         })
@@ -260,9 +529,9 @@ pub fn direction(text: &str) -> ScriptInfo {
         }
     }
     ScriptInfo {
+        script: "Zyyy",
         direction: Direction::Mixed,
         rtl_runs: runs,
-        ..ltr
     }
 }
 
@@ -526,5 +795,221 @@ mod tests {
         let m = direction("The council (مجلس حقوق الإنسان) met.");
         assert_eq!(m.direction, Direction::Mixed);
         assert_eq!(m.rtl_runs, vec![(13, 30)]);
+    }
+
+    /// `tag_segment` as first written: the general paths one after the other.
+    fn tag_segment_reference(
+        t: &ScriptTagger,
+        text: &mut String,
+        range: Range<usize>,
+    ) -> SegmentScript {
+        let mut flags = Flags::default();
+        let seg = &text[range.clone()];
+        let script = dominant_script_by_chars(seg);
+        let mut dir = direction(seg);
+        if t.cfg.repair_bidi
+            && dir.direction != Direction::Ltr
+            && repair_brackets(text, range.clone()) > 0
+        {
+            flags.insert(Flags::REPAIRED_BIDI);
+            dir = direction(&text[range.clone()]);
+        }
+        let garbled_score =
+            crate::garbled::tests::evidence_reference(t.garbled, &text[range], script).score();
+        if garbled_score > 0.0 && garbled_score >= t.cfg.garbled_threshold {
+            flags.insert(Flags::GARBLED);
+        }
+        SegmentScript {
+            info: ScriptInfo { script, ..dir },
+            flags,
+            garbled_score,
+        }
+    }
+
+    /// The one-pass stage says exactly what the general paths say of `text`.
+    fn assert_same_as_general(text: &str) {
+        let scan = Scan::of(text);
+        let script = dominant_script_by_chars(text);
+        assert_eq!(scan.script, script, "{text:?}");
+        assert_eq!(dominant_script(text), script, "{text:?}");
+        assert_eq!(scan.ascii, text.is_ascii());
+        let general = ScriptInfo {
+            script,
+            ..direction(text)
+        };
+        assert_eq!(tagger().tag(text), general, "{text:?}");
+        let m = crate::garbled::model();
+        let reference = crate::garbled::tests::evidence_reference(m, text, script);
+        assert_eq!(m.evidence(text, script), reference, "{text:?}");
+        assert_eq!(
+            m.evidence_counted(text, script, scan.chars, scan.bad, scan.ascii),
+            reference,
+            "{text:?}"
+        );
+        let (mut a, mut b) = (text.to_string(), text.to_string());
+        let fast = tagger().tag_segment(&mut a, 0..text.len());
+        let slow = tag_segment_reference(&tagger(), &mut b, 0..text.len());
+        assert_eq!(fast, slow, "{text:?}");
+        assert_eq!(
+            fast.garbled_score.to_bits(),
+            slow.garbled_score.to_bits(),
+            "{text:?}"
+        );
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn non_space_chars_counts_like_the_garbled_model() {
+        for t in [
+            "",
+            " ",
+            "a\tb\nc\u{B}d\u{C}e\rf g",
+            ARA,
+            "x\u{A0}y\u{2003}z😀",
+        ] {
+            let b = t.as_bytes();
+            let expected = b
+                .iter()
+                .filter(|&&x| x & 0xC0 != 0x80 && !x.is_ascii_whitespace())
+                .count() as u32;
+            assert_eq!(non_space_chars(b), expected, "{t:?}");
+            let long = t.repeat(100);
+            assert_eq!(non_space_chars(long.as_bytes()), expected * 100, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn class_table_is_its_definition() {
+        for u in 0..=0x10FFFFu32 {
+            if let Some(c) = char::from_u32(u) {
+                let k = CLASSES.get(c);
+                assert_eq!(k, class_of(c), "U+{u:04X}");
+                let id = match c.script() {
+                    Script::Common | Script::Inherited | Script::Unknown => NO_SCRIPT,
+                    s => s as u8,
+                };
+                // The fast ranges of `letter_script` agree with unicode-script.
+                assert_eq!(k as u8, id, "U+{u:04X}");
+            }
+        }
+    }
+
+    /// Real text: the UDHR translations and the raw seeds, line by line, in pairs of lines and
+    /// whole.
+    #[test]
+    fn fast_paths_agree_on_real_text() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["tests/data/udhr", "raw"] {
+            for e in std::fs::read_dir(root.join(dir)).expect("test data") {
+                files.push(e.expect("entry").path());
+            }
+        }
+        files.sort();
+        let mut n = 0;
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                assert_same_as_general(l);
+                assert_same_as_general(l.trim());
+                if let Some(next) = lines.get(i + 1) {
+                    assert_same_as_general(&format!("{l}\n{next}"));
+                }
+                n += 1;
+            }
+            assert_same_as_general(&text);
+        }
+        assert!(n > 1000, "{n} lines");
+        for t in [
+            ARA,
+            HEB,
+            FAS,
+            URD,
+            "",
+            " ",
+            "123 ...",
+            "See البند 3 من جدول الأعمال",
+        ] {
+            assert_same_as_general(t);
+        }
+    }
+
+    /// More scripts than the scan keeps apart.
+    #[test]
+    fn many_scripts_fall_back() {
+        let t = "a б γ ש ع क ก あ ア 中 한 ა Ա ᚠ ⴰ";
+        const { assert!(ScriptCounts::MAX < 15) };
+        assert_same_as_general(t);
+        assert_same_as_general(&t.repeat(3));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        const PIECES: &[&str] = &[
+            "All human beings are born free. ",
+            "Tous les êtres humains naissent libres. ",
+            "Все люди рождаются свободными. ",
+            "Όλοι οι άνθρωποι γεννιούνται ελεύθεροι. ",
+            "يولد جميع الناس أحرارًا. ",
+            "لإنللن مفللن   اا:اذ بيجلل",
+            "النللللللةا واًنللللللا",
+            "כל בני האדם נולדו בני חורין. ",
+            "هر کس میتواند\u{200c}هائیکه ",
+            "すべての人間は、",
+            "人人生而自由。",
+            "모든 인간은 ",
+            "सभी मनुष्यों को ",
+            "สวัสดี",
+            "ﻻ ﷲ ﺍﻟ",
+            "Ø§Ù„Ø¥Ù†",
+            "Ã©tÃ© Ã  ",
+            "â€™ â€œ",
+            "\u{FFFD}",
+            "\u{E000}\u{F8FF}",
+            "\u{F0000}",
+            "\u{200F}",
+            "\u{200E}",
+            "\u{202B}",
+            "\u{10900}\u{10800}",
+            "\u{1E900}",
+            "( ) [ ] { } ",
+            ")أمين المظالم( ",
+            "3 12 ٣٤ ",
+            "\t\n\r\u{B}\u{C} \u{A0}",
+            "ааа ллл",
+            "Firefox 115 ",
+            "𝐀𝐁 😀 𠀀",
+            "\u{301}\u{64B}",
+        ];
+
+        fn text() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![
+                    3 => prop::sample::select(PIECES).prop_map(str::to_string),
+                    1 => any::<char>().prop_map(|c| c.to_string()),
+                    1 => "[a-z ]{0,8}",
+                ],
+                0..12,
+            )
+            .prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn fast_paths_agree_on_pieces(t in text()) {
+                assert_same_as_general(&t);
+            }
+
+            #[test]
+            fn fast_paths_agree_on_any_string(t in any::<String>()) {
+                assert_same_as_general(&t);
+            }
+        }
     }
 }
