@@ -2,8 +2,11 @@
 //!
 //! Wall-clock laps count the time a thread waits for a core: with `--threads 2` on two cores
 //! the workers and the thread that writes the output share them, and on a busy machine every
-//! lap grows. The thread's own CPU clock (user + system time) measures the work alone.
-//! Platforms without a per-thread CPU clock fall back to wall time, for the whole process.
+//! lap grows. The thread's own CPU clock (user + system time) measures the work alone. Reading
+//! it is a system call (about a microsecond), too dear for every lap of every document, so a
+//! [`Meter`] reads it once at the start and once at the end of a document and gives each
+//! wall-clock lap its share of the CPU time. Platforms without a per-thread CPU clock fall back
+//! to wall time.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -52,32 +55,70 @@ pub fn clock_name() -> &'static str {
     }
 }
 
-/// A reading of the lap clock: the calling thread's CPU time, or wall time since the process
-/// first asked. Only differences of two readings on one thread mean anything.
-pub fn now() -> Duration {
-    static START: OnceLock<Instant> = OnceLock::new();
+/// The calling thread's CPU time, when the platform has the clock.
+fn now() -> Option<Duration> {
     if cpu_clock_works() {
-        if let Some(d) = thread_cpu() {
-            return d;
+        thread_cpu()
+    } else {
+        None
+    }
+}
+
+/// Measures a stretch of work on one thread in wall time and CPU time.
+pub struct Meter {
+    wall: Instant,
+    cpu: Option<Duration>,
+}
+
+impl Meter {
+    pub fn start() -> Meter {
+        Meter {
+            cpu: now(),
+            wall: Instant::now(),
         }
     }
-    START.get_or_init(Instant::now).elapsed()
+
+    /// The wall time since the start (no system call).
+    pub fn wall(&self) -> Duration {
+        self.wall.elapsed()
+    }
+
+    /// The wall time since the start, and the part of it the thread spent on a core (in
+    /// `[0, 1]`; 1 without a CPU clock): the factor that turns the stretch's wall-clock laps
+    /// into CPU time.
+    pub fn finish(&self) -> (Duration, f64) {
+        let wall = self.wall.elapsed();
+        let share = match (self.cpu, now()) {
+            (Some(a), Some(b)) if !wall.is_zero() => {
+                (b.saturating_sub(a).as_secs_f64() / wall.as_secs_f64()).clamp(0.0, 1.0)
+            }
+            _ => 1.0,
+        };
+        (wall, share)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The clock counts work done and never runs backwards.
+    /// Work counts as CPU time; sleeping does not.
     #[test]
-    fn counts_work_monotonically() {
-        let a = now();
+    fn work_counts_sleep_does_not() {
+        let m = Meter::start();
         let mut x = 0u64;
         for i in 0..20_000_000u64 {
             x = x.wrapping_mul(31).wrapping_add(i);
         }
         std::hint::black_box(x);
-        let b = now();
-        assert!(b > a, "{a:?} -> {b:?}");
+        let (wall, share) = m.finish();
+        assert!(!wall.is_zero() && share > 0.0 && share <= 1.0);
+        let m = Meter::start();
+        std::thread::sleep(Duration::from_millis(50));
+        let (wall, share) = m.finish();
+        assert!(wall >= Duration::from_millis(50));
+        if clock_name() == "thread_cpu" {
+            assert!(share < 0.5, "{share}");
+        }
     }
 }

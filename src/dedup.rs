@@ -500,6 +500,12 @@ impl NearIndex {
     /// Adds the unit just queried: its signature, its cluster, its segments.
     fn insert(&mut self, sk: &Sketch, root: Option<u32>, refs: &[SegRef]) {
         let id = self.parent.len() as u32;
+        if self.sigs.capacity() - self.sigs.len() < sk.sig.len() {
+            // Grown the way `extend` would grow it, and advised while the new part is untouched.
+            self.sigs
+                .reserve((self.sigs.capacity()).max(sk.sig.len() * 64));
+            crate::hugepages::advise(&self.sigs);
+        }
         self.sigs.extend(sk.sig.iter().map(|&v| v as u16));
         self.parent.push(root.unwrap_or(id));
         self.refs.extend_from_slice(refs);

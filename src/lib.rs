@@ -24,6 +24,7 @@ pub mod dedup;
 pub mod doc;
 pub mod filter;
 pub mod garbled;
+pub mod hugepages;
 pub mod input;
 pub mod lang;
 pub mod mojibake;

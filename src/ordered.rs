@@ -24,6 +24,8 @@ pub enum OrderedError<E> {
 struct Gate {
     consumed: usize,
     stop: bool,
+    /// Workers waiting for `consumed` to move (notifying no one would still be a system call).
+    waiting: usize,
 }
 
 struct Shared {
@@ -74,6 +76,7 @@ where
         gate: Mutex::new(Gate {
             consumed: 0,
             stop: false,
+            waiting: 0,
         }),
         moved: Condvar::new(),
     };
@@ -97,10 +100,12 @@ where
                             {
                                 let mut g = shared.lock();
                                 while !g.stop && i >= g.consumed + window {
+                                    g.waiting += 1;
                                     g = shared
                                         .moved
                                         .wait(g)
                                         .unwrap_or_else(PoisonError::into_inner);
+                                    g.waiting -= 1;
                                 }
                                 if g.stop {
                                     break;
@@ -140,8 +145,11 @@ where
             if let Some(e) = failed {
                 break Err(OrderedError::Consume(e));
             }
-            shared.lock().consumed = expect;
-            shared.moved.notify_all();
+            let mut g = shared.lock();
+            g.consumed = expect;
+            if g.waiting > 0 {
+                shared.moved.notify_all();
+            }
         };
         if result.is_err() {
             shared.stop();

@@ -67,27 +67,22 @@ const WRITE: usize = 9;
 
 /// Times consecutive stages of one document.
 struct Clock {
-    last: Duration,
+    last: Instant,
     times: StageTimes,
 }
 
 impl Clock {
     fn new() -> Clock {
         Clock {
-            last: crate::cputime::now(),
+            last: Instant::now(),
             times: StageTimes::default(),
         }
     }
     fn lap(&mut self, stage: usize) {
-        let now = crate::cputime::now();
-        self.times.add(stage, now.saturating_sub(self.last));
+        let now = Instant::now();
+        self.times.add(stage, now - self.last);
         self.last = now;
     }
-}
-
-/// Lap-clock time since `start` (a reading on this thread).
-fn start_to_now(start: Duration) -> Duration {
-    crate::cputime::now().saturating_sub(start)
 }
 
 /// Line starts of a decoded text, where `\n`, `\r\n` and a lone `\r` each end a line (as in the
@@ -135,14 +130,14 @@ impl Stages {
     /// Reads and processes one input document. Never fails: a bad file becomes a document line
     /// with its status and error.
     pub fn process(&self, input: &InputDoc, stdin: Option<&[u8]>) -> ProcessedDoc {
-        let start = crate::cputime::now();
+        let meter = crate::cputime::Meter::start();
         match read_doc(input, self.cfg.input.max_file_bytes, stdin) {
             Ok(raw) => {
                 let mut p = self.process_bytes(&input.id, &input.source, &raw);
-                p.times.add(
-                    READ,
-                    start_to_now(start).saturating_sub(p.times.0.iter().sum()),
-                );
+                let (wall, cpu_share) = meter.finish();
+                p.times
+                    .add(READ, wall.saturating_sub(p.times.0.iter().sum()));
+                p.times.scale(cpu_share);
                 p
             }
             Err(e) => {
@@ -465,15 +460,14 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
         window,
         |d| stages.process(d, stdin.as_deref()),
         |mut p: ProcessedDoc| -> Result<(), RunError> {
-            let t0 = crate::cputime::now();
+            let meter = crate::cputime::Meter::start();
             if !p.segments.is_empty() {
                 let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
                 index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
             } else {
                 index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
             }
-            times.add(DEDUP, start_to_now(t0));
-            let t1 = crate::cputime::now();
+            let decided = meter.wall();
             finish_line(&mut p);
             for w in &p.warnings {
                 progress.suspend(|| eprintln!("scriptorium: {w}"));
@@ -481,7 +475,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
             report.add_document(&p.line, &p.clean, &p.segments);
             writer.document(&p.line, &p.clean, &p.segments)?;
             times.merge(&p.times);
-            times.add(WRITE, start_to_now(t1));
+            let (wall, cpu_share) = meter.finish();
+            times.add(DEDUP, decided.mul_f64(cpu_share));
+            times.add(WRITE, wall.saturating_sub(decided).mul_f64(cpu_share));
             progress.inc(1);
             Ok(())
         },

@@ -34,6 +34,12 @@ impl StageTimes {
     pub fn add(&mut self, stage: usize, d: Duration) {
         self.0[stage] += d;
     }
+    /// Multiplies every time by `factor` (wall-clock laps to CPU time).
+    pub fn scale(&mut self, factor: f64) {
+        for d in &mut self.0 {
+            *d = d.mul_f64(factor);
+        }
+    }
     pub fn merge(&mut self, other: &StageTimes) {
         for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
             *a += *b;
@@ -86,8 +92,9 @@ pub struct Timing {
     pub threads: usize,
     /// Input megabytes per wall-clock second, end to end.
     pub mb_per_s: f64,
-    /// What `stages` measures: `thread_cpu` (each thread's CPU time, user + system) or `wall`
-    /// (where the platform has no per-thread CPU clock).
+    /// What `stages` measures: `thread_cpu` (each thread's CPU time, user + system, shared out
+    /// among a document's stages by their wall-clock laps) or `wall` (where the platform has no
+    /// per-thread CPU clock).
     pub stage_clock: &'static str,
     pub stages: BTreeMap<&'static str, StageTiming>,
 }

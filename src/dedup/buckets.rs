@@ -89,7 +89,10 @@ impl Buckets {
     /// Doubles the lines (at least 256) and places the keys again.
     fn grow(&mut self) {
         let n = (self.lines.len() * 2).max(256);
-        let old = std::mem::replace(&mut self.lines, vec![EMPTY_LINE; n]);
+        let mut lines = Vec::with_capacity(n);
+        crate::hugepages::advise(&lines);
+        lines.resize(n, EMPTY_LINE);
+        let old = std::mem::replace(&mut self.lines, lines);
         let mask = n - 1;
         for l in &old {
             for j in (0..WAYS).take_while(|&j| l.unit[j] != VACANT) {
