@@ -890,25 +890,36 @@ fn decode_at(b: &[u8], i: usize) -> char {
 ///
 /// The standard library answers these with a table search per character, which is most of the
 /// cost of the stage on scripts without a fast range in `chars` (Indic scripts, CJK
-/// punctuation, `«`, `–`, `”`…). Below U+20000 the classes are kept in a bit
-/// table filled one block of 128 characters at a time, the first time a character of the block
-/// is asked about; the answers are exactly the standard library's.
+/// punctuation, `«`, `–`, `”`…). Below U+20000 the classes come from a [`LazyTable`] filled
+/// one block of 128 characters at a time, the first time a character of the block is asked
+/// about; the answers are exactly the standard library's.
+///
+/// [`LazyTable`]: crate::chars::LazyTable
 #[inline]
 fn class(c: char) -> u8 {
-    use std::sync::atomic::Ordering;
+    static CLASSES: crate::chars::LazyTable = crate::chars::LazyTable::new(class_of);
     let u = c as u32;
     if u < 0x80 {
         return ASCII_CLASS[u as usize] & !WS;
     }
-    if u >= class_table::END {
-        return class_table::of(c);
+    CLASSES.get(c) as u8
+}
+
+/// The classes of `c`, from the standard library.
+fn class_of(c: char) -> u16 {
+    let mut k = 0;
+    if c.is_alphabetic() {
+        k |= LETTER | ALNUM;
+    } else if c.is_numeric() {
+        k |= ALNUM;
     }
-    let block = (u >> 7) as usize;
-    if !class_table::READY[block].load(Ordering::Acquire) {
-        class_table::fill(block);
+    if c.is_uppercase() {
+        k |= UPPER;
     }
-    let word = class_table::BITS[(u >> 4) as usize].load(Ordering::Relaxed);
-    (word >> ((u & 15) * 4)) as u8 & 0xF
+    if c.is_lowercase() {
+        k |= LOWER;
+    }
+    k as u16
 }
 
 const LETTER: u8 = 1;
@@ -944,55 +955,6 @@ const ASCII_CLASS: [u8; 128] = {
 #[inline]
 fn is_letter_or_digit(c: char) -> bool {
     class(c) & ALNUM != 0
-}
-
-mod class_table {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-    use super::{ALNUM, LETTER, LOWER, UPPER};
-
-    /// The Basic Multilingual Plane and the Supplementary Multilingual Plane (historic scripts,
-    /// symbols, emoji).
-    pub(super) const END: u32 = 0x2_0000;
-    const BLOCKS: usize = END as usize / 128;
-    /// Whether a block's classes are filled in.
-    pub(super) static READY: [AtomicBool; BLOCKS] = [const { AtomicBool::new(false) }; BLOCKS];
-    /// Four bits per character of the plane, sixteen characters per word.
-    pub(super) static BITS: [AtomicU64; END as usize / 16] =
-        [const { AtomicU64::new(0) }; END as usize / 16];
-
-    /// The classes of `c`, from the standard library.
-    pub(super) fn of(c: char) -> u8 {
-        let mut k = 0;
-        if c.is_alphabetic() {
-            k |= LETTER | ALNUM;
-        } else if c.is_numeric() {
-            k |= ALNUM;
-        }
-        if c.is_uppercase() {
-            k |= UPPER;
-        }
-        if c.is_lowercase() {
-            k |= LOWER;
-        }
-        k
-    }
-
-    /// Fills the classes of `block`. Threads that race here store the same values.
-    #[cold]
-    pub(super) fn fill(block: usize) {
-        for (w, bits) in BITS[block * 8..block * 8 + 8].iter().enumerate() {
-            let first = (block * 8 + w) * 16;
-            let mut word = 0u64;
-            for k in 0..16 {
-                if let Some(c) = char::from_u32((first + k) as u32) {
-                    word |= (of(c) as u64) << (k * 4);
-                }
-            }
-            bits.store(word, Ordering::Relaxed);
-        }
-        READY[block].store(true, Ordering::Release);
-    }
 }
 
 /// The word of `s` that ends at its end (letters only), and the word that starts `t`.
