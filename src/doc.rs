@@ -392,6 +392,27 @@ fn push_folded(piece: &str, out: &mut String, pending_space: &mut bool, start_le
     }
 }
 
+/// Whether the only whitespace of `piece` is lone ASCII spaces, so that rendering any trimmed range
+/// of it with nothing elided ([`render_into`]) gives that range's text unchanged.
+///
+/// Tests eight bytes at a time for two spaces in a row and for the bytes that can start other
+/// whitespace, decoding a character only at the lead bytes of non-ASCII whitespace.
+pub fn folds_nothing(piece: &str) -> bool {
+    let b = piece.as_bytes();
+    let mut i = 0;
+    loop {
+        i = crate::bytescan::find_fold_candidate(b, i, b.len());
+        let Some(&x) = b.get(i) else {
+            return true;
+        };
+        // A space here is the second of a pair.
+        if x == b' ' || ws_len(piece, i) > 0 {
+            return false;
+        }
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,6 +496,57 @@ mod tests {
             push_folded(x, &mut out, &mut pending, 0);
             push_folded(y, &mut out, &mut pending, 0);
             proptest::prop_assert_eq!(out, folded_reference(&[x, y]));
+        }
+    }
+
+    /// Every trimmed range of `s` (between character boundaries), rendered, is its text when
+    /// [`folds_nothing`] says so; and `folds_nothing` holds for text with lone spaces only.
+    fn check_folds_nothing(s: &str) {
+        let plain = folds_nothing(s);
+        let by_definition = !s.contains("  ")
+            && s.chars()
+                .all(|c| c == ' ' || c == '\u{b}' || !c.is_whitespace());
+        assert_eq!(plain, by_definition, "{s:?}");
+        if !plain {
+            return;
+        }
+        let cuts: Vec<usize> = (0..=s.len()).filter(|&k| s.is_char_boundary(k)).collect();
+        for &a in &cuts {
+            for &z in cuts.iter().filter(|&&z| z >= a) {
+                let r = crate::structure::trim_range(s, a..z);
+                let mut out = String::new();
+                render_into(s, r.clone(), &[], &mut out);
+                assert_eq!(out, s[r], "{s:?} {a}..{z}");
+            }
+        }
+    }
+
+    #[test]
+    fn folds_nothing_matches_rendering() {
+        for s in [
+            "The legal definition of genocide. It was provided.",
+            "Toute personne a droit à l'éducation. « Oui » — non…",
+            "人人生而自由，在尊严和权利上一律平等。他们赋有理性。",
+            "すべての人間は、生まれながらにして自由である。",
+            "Все люди\u{b}рождаются свободными",
+            "two  spaces",
+            "a\tb",
+            "line\nbreak",
+            "no-break\u{a0}space",
+            "ideographic\u{3000}space",
+            " lead and trail ",
+            "",
+        ] {
+            check_folds_nothing(s);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folds_nothing_matches_rendering_on_any_text(
+            s in proptest::string::string_regex("([ \t\n\r\u{b}\u{c}\u{1c}\u{85}\u{a0}\u{1680}\u{2000}-\u{200d}\u{2028}\u{202f}\u{3000}]|[a-zé.]|\\PC){0,24}").unwrap(),
+        ) {
+            check_folds_nothing(&s);
         }
     }
 

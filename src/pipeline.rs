@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, SegmentUnit};
 use crate::decode::Decoder;
 use crate::dedup::{Dedup, DedupIndex, DocFingerprints};
-use crate::doc::{render_into, Block, DropReason, Flags, SegKind, Segment};
+use crate::doc::{folds_nothing, render_into, Block, DropReason, Flags, SegKind, Segment};
 use crate::filter::Filter;
 use crate::input::{list_inputs, read_doc, InputDoc, InputError};
 use crate::lang::LangTagger;
@@ -163,10 +163,18 @@ impl Stages {
         let mut segments = Vec::new();
         let mut clean = String::with_capacity(text.len());
         let mut scratch = Vec::new();
+        // Without U+FFFD in the text, no rendering has one.
+        let has_replacement =
+            memchr::memmem::find(text.as_bytes(), "\u{FFFD}".as_bytes()).is_some();
         for (bi, block) in blocks.iter().enumerate() {
             let boiler = DropReason::from_block(block.kind);
             let sentence_unit = self.cfg.segment.unit == SegmentUnit::Sentence && boiler.is_none();
             scratch.clear();
+            // Sentences are trimmed ranges of the block: when nothing is elided and the block's
+            // only whitespace is lone spaces, each renders to its own text.
+            let as_is = sentence_unit
+                && block.elide.is_empty()
+                && folds_nothing(&text[block.range.clone()]);
             if sentence_unit {
                 self.segmenter
                     .sentences(text, block.range.clone(), &mut scratch);
@@ -178,14 +186,18 @@ impl Stages {
                     clean.push('\n');
                 }
                 let t0 = clean.len();
-                render_into(text, r.clone(), &block.elide, &mut clean);
+                if as_is {
+                    clean.push_str(&text[r.clone()]);
+                } else {
+                    render_into(text, r.clone(), &block.elide, &mut clean);
+                }
                 let kind = if sentence_unit {
                     SegKind::Sentence
                 } else {
                     SegKind::Block(block.kind)
                 };
                 let mut seg = Segment::new(r.clone(), t0..clean.len(), bi, kind);
-                seg.flags = segment_flags(text, block, &r, &clean[t0..]);
+                seg.flags = segment_flags(text, block, &r, &clean[t0..], has_replacement);
                 if let Some(reason) = boiler {
                     if !self.cfg.structure.keep_boilerplate {
                         seg.dropped = Some(reason);
@@ -316,7 +328,13 @@ impl Stages {
     }
 }
 
-fn segment_flags(text: &str, block: &Block, r: &Range<usize>, out: &str) -> Flags {
+fn segment_flags(
+    text: &str,
+    block: &Block,
+    r: &Range<usize>,
+    out: &str,
+    has_replacement: bool,
+) -> Flags {
     let mut f = Flags::default();
     let src = &text[r.clone()];
     if block.flags.contains(Flags::REFLOWED) && src.contains('\n') {
@@ -330,7 +348,7 @@ fn segment_flags(text: &str, block: &Block, r: &Range<usize>, out: &str) -> Flag
     }) {
         f.insert(Flags::DEHYPHENATED);
     }
-    if out.contains('\u{FFFD}') {
+    if has_replacement && out.contains('\u{FFFD}') {
         f.insert(Flags::REPLACEMENT_CHARS);
     }
     f
@@ -505,4 +523,44 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     writer.commit(&report)?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocks rendered as they are (nothing elided, lone spaces only) give every sentence the
+    /// text the general rendering gives it, on the seeds and the UDHR translations.
+    #[test]
+    fn sentences_of_plain_blocks_render_as_themselves() {
+        let cfg = Config::default();
+        let stages = Stages::new(&cfg);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (mut plain, mut n) = (0, 0);
+        for dir in ["raw", "tests/data/udhr"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let Ok(t) = std::fs::read_to_string(e.unwrap().path()) else {
+                    continue;
+                };
+                let text = stages.normalizer.normalize(&t).text;
+                for b in stages.structurer.blocks(&text) {
+                    if !b.elide.is_empty() || !folds_nothing(&text[b.range.clone()]) {
+                        continue;
+                    }
+                    plain += 1;
+                    let mut sents = Vec::new();
+                    stages
+                        .segmenter
+                        .sentences(&text, b.range.clone(), &mut sents);
+                    for r in sents {
+                        let mut out = String::new();
+                        render_into(&text, r.clone(), &b.elide, &mut out);
+                        assert_eq!(out, &text[r]);
+                    }
+                }
+                n += 1;
+            }
+        }
+        assert!(n >= 10 && plain >= 10, "{n} texts, {plain} plain blocks");
+    }
 }

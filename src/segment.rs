@@ -135,6 +135,17 @@ fn candidate_byte(b: u8) -> bool {
     CANDIDATE[b as usize]
 }
 
+/// The length of the UTF-8 character that lead byte `x` starts (1 for anything else).
+#[inline]
+fn utf8_len(x: u8) -> usize {
+    match x {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xFF => 4,
+        _ => 1,
+    }
+}
+
 impl Segmenter {
     pub fn new(cfg: &SegmentConfig) -> Segmenter {
         let mut abbreviations: HashSet<String> =
@@ -150,6 +161,17 @@ impl Segmenter {
 
     /// Splits `text[range]` into sentences: trimmed, non-empty, in order, not overlapping.
     pub fn sentences(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
+        self.scan::<true>(text, range, out);
+    }
+
+    /// [`Segmenter::sentences`]; `WHOLE` steps over a non-ASCII character that cannot end a
+    /// sentence at once, otherwise a byte at a time (the reference the tests compare with).
+    fn scan<const WHOLE: bool>(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        out: &mut Vec<Range<usize>>,
+    ) {
         let bytes = text.as_bytes();
         let end = range.end;
         let mut start = range.start;
@@ -162,7 +184,8 @@ impl Segmenter {
                 continue;
             }
             if !candidate_byte(x) {
-                i += 1;
+                // `i` is a character boundary: step over the whole character.
+                i += if WHOLE { utf8_len(x) } else { 1 };
                 continue;
             }
             let Some(c) = text[i..end].chars().next() else {
@@ -373,6 +396,43 @@ mod tests {
         let mut out = Vec::new();
         seg.sentences(s, 0..s.len(), &mut out);
         out.into_iter().map(|r| &s[r]).collect()
+    }
+
+    /// Stepping over whole characters finds the same sentences as stepping byte by byte.
+    fn check_steps(seg: &Segmenter, s: &str) {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        seg.scan::<true>(s, 0..s.len(), &mut a);
+        seg.scan::<false>(s, 0..s.len(), &mut b);
+        assert_eq!(a, b, "{s:?}");
+    }
+
+    #[test]
+    fn whole_character_steps_equal_byte_steps() {
+        let seg = Segmenter::new(&Config::default().segment);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for dir in ["raw", "tests/data/udhr"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                if let Ok(t) = std::fs::read_to_string(e.unwrap().path()) {
+                    check_steps(&seg, &t);
+                    for line in t.lines() {
+                        check_steps(&seg, line);
+                    }
+                    n += 1;
+                }
+            }
+        }
+        assert!(n >= 10);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whole_character_steps_equal_byte_steps_on_any_text(
+            s in proptest::string::string_regex("([ .!?\n]|[a-zA-Zé]|[。！？؟۔।॥…」”’]|\\PC){0,40}").unwrap(),
+        ) {
+            let seg = Segmenter::new(&Config::default().segment);
+            check_steps(&seg, &s);
+        }
     }
 
     #[test]
