@@ -90,7 +90,7 @@ fn eq_exact(v: u64, c: u8) -> u64 {
 }
 
 /// The first index in `i..end` where whitespace may fold: an ASCII byte below 0x20, a lead byte
-/// C2 or E0..E3 (every non-ASCII whitespace character starts with C2, E1, E2 or E3), or the
+/// C2, E1, E2 or E3 (every non-ASCII whitespace character starts with one of them), or the
 /// second of two spaces in a row (both in `i..end`); `end` if there is none. Callers check the
 /// character found.
 #[inline]
@@ -104,7 +104,12 @@ pub fn find_fold_candidate(b: &[u8], i: usize, end: usize) -> usize {
         w.copy_from_slice(c);
         let v = u64::from_le_bytes(w);
         let sp = eq_exact(v, b' ');
-        let m = (sp & ((sp << 8) | carry)) | lt(v, 0x20) | eq(v, 0xC2) | lt(v ^ (LO * 0xE0), 4);
+        let m = (sp & ((sp << 8) | carry))
+            | lt(v, 0x20)
+            | eq(v, 0xC2)
+            | eq(v, 0xE1)
+            | eq(v, 0xE2)
+            | eq(v, 0xE3);
         if m != 0 {
             return at + (m.trailing_zeros() / 8) as usize;
         }
@@ -119,7 +124,7 @@ pub fn find_fold_candidate(b: &[u8], i: usize, end: usize) -> usize {
 /// Whether `x` is a byte [`find_fold_candidate`] stops at by itself.
 #[inline]
 pub fn is_fold_candidate(x: u8) -> bool {
-    x < 0x20 || matches!(x, 0xC2 | 0xE0..=0xE3)
+    x < 0x20 || matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3)
 }
 
 /// The first index in `i..end` of an ASCII byte below 0x20 or 0x7F, or of one of the lead bytes
