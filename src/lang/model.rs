@@ -39,6 +39,24 @@ pub struct Group {
     table: &'static [u8],
 }
 
+/// A copy of [`PROFILES`] that starts on a 2 MB boundary, made once and asked to be backed by
+/// 2 MB pages: the rows of the tables are read at random, one 4 KB page after another
+/// otherwise.
+fn profiles() -> &'static [u8] {
+    static COPY: std::sync::OnceLock<(Vec<u8>, usize)> = std::sync::OnceLock::new();
+    let (v, at) = COPY.get_or_init(|| {
+        const HUGE: usize = 2 << 20;
+        let mut v = Vec::with_capacity(PROFILES.len() + HUGE);
+        crate::hugepages::advise(&v);
+        let addr = v.as_ptr() as usize;
+        let at = addr.next_multiple_of(HUGE) - addr;
+        v.resize(at, 0);
+        v.extend_from_slice(PROFILES);
+        (v, at)
+    });
+    v.get(*at..).unwrap_or(PROFILES)
+}
+
 /// All groups.
 #[derive(Debug)]
 pub struct Model {
@@ -74,7 +92,7 @@ impl Reader {
 impl Model {
     /// The embedded profiles.
     pub fn embedded() -> Result<Model, BadProfiles> {
-        Model::parse(PROFILES)
+        Model::parse(profiles())
     }
 
     pub fn parse(data: &'static [u8]) -> Result<Model, BadProfiles> {
@@ -146,7 +164,9 @@ const EMPTY: Entry = Entry {
 struct WordCache {
     /// The group's table (its address tells the groups apart).
     table: usize,
-    entries: Box<[Entry]>,
+    /// The entries are `store[at..]`.
+    store: Vec<Entry>,
+    at: usize,
     /// Scratch: the table rows of the words of a batch not in the cache, then room for one
     /// more word's.
     rows: Box<[u32]>,
@@ -173,12 +193,55 @@ fn key_of(word: &[u8]) -> Option<([u64; 4], usize)> {
         w.copy_from_slice(&b[i..i + 8]);
         u64::from_le_bytes(w)
     });
+    Some((k, slot_of(&k)))
+}
+
+/// [`key_of`] the word of `len` bytes at `start` in `text`: the same key and slot, read as four
+/// whole words of the text (masked to the word's length) when 32 bytes follow its start, without
+/// copying the word byte by byte.
+#[inline(always)]
+fn key_in(text: &[u8], start: usize, len: usize) -> Option<([u64; 4], usize)> {
+    if len > KEY_BYTES {
+        return None;
+    }
+    let Some(b) = text.get(start..).and_then(|r| r.first_chunk::<32>()) else {
+        return key_of(text.get(start..start + len)?);
+    };
+    let mut k = [0, 1, 2, 3].map(|i| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[8 * i..8 * i + 8]);
+        let n = len.saturating_sub(8 * i).min(8);
+        let mask = if n == 8 { !0 } else { (1u64 << (8 * n)) - 1 };
+        u64::from_le_bytes(w) & mask
+    });
+    k[3] |= (len as u64) << 48;
+    Some((k, slot_of(&k)))
+}
+
+/// The slot of a key in a cache.
+#[inline(always)]
+fn slot_of(k: &[u64; 4]) -> usize {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h = k[0].wrapping_mul(K);
     h = (h.rotate_left(26) ^ k[1]).wrapping_mul(K);
     h = (h.rotate_left(26) ^ k[2]).wrapping_mul(K);
     h = (h.rotate_left(26) ^ k[3]).wrapping_mul(K);
-    Some((k, (h >> (64 - CACHE_BITS)) as usize))
+    (h >> (64 - CACHE_BITS)) as usize
+}
+
+/// The entries of a new cache: `1 << CACHE_BITS` empty ones from `.1` on in `.0`, placed to
+/// start on a 2 MB boundary and asked to be backed by 2 MB pages (every word looked up lands on
+/// another 4 KB page otherwise, and address translation misses cost as much as the lookup).
+fn new_entries() -> (Vec<Entry>, usize) {
+    const N: usize = 1 << CACHE_BITS;
+    const HUGE: usize = 2 << 20;
+    let size = std::mem::size_of::<Entry>();
+    let mut v: Vec<Entry> = Vec::with_capacity(N + HUGE / size);
+    crate::hugepages::advise(&v);
+    let addr = v.as_ptr() as usize;
+    let at = (addr.next_multiple_of(HUGE) - addr) / size;
+    v.resize(at + N, EMPTY);
+    (v, at)
 }
 
 /// Whether `e` holds the word of `key`.
@@ -317,9 +380,11 @@ impl Group {
             let at = match caches.iter().position(|c| c.table == id) {
                 Some(at) => at,
                 None => {
+                    let (store, at) = new_entries();
                     caches.push(WordCache {
                         table: id,
-                        entries: vec![EMPTY; 1 << CACHE_BITS].into_boxed_slice(),
+                        store,
+                        at,
                         rows: vec![0; (BATCH + 1) * WORD_ROWS].into_boxed_slice(),
                         batch: Box::new([NO_WORD; BATCH]),
                     });
@@ -327,11 +392,13 @@ impl Group {
                 }
             };
             let WordCache {
-                entries,
+                store,
+                at: first,
                 rows,
                 batch,
                 ..
             } = &mut caches[at];
+            let entries = &mut store[*first..];
             let mut small = Small {
                 sums: [0; LANES],
                 bound: 0,
@@ -339,13 +406,13 @@ impl Group {
             let mut n = 0;
             let base = text.as_ptr() as usize;
             let letters = for_each_word(text, self.script, |w| {
-                let Some((key, slot)) = key_of(w.as_bytes()) else {
+                let start = w.as_ptr() as usize - base;
+                let Some((key, slot)) = key_in(text.as_bytes(), start, w.len()) else {
                     self.add_word(w, &mut small, acc);
                     return;
                 };
                 let e = &entries[slot];
                 prefetch_entry(e, N);
-                let start = w.as_ptr() as usize - base;
                 batch[n] = Pending {
                     start: start as u32,
                     end: (start + w.len()) as u32,
@@ -490,6 +557,7 @@ mod tests {
             ("Latn", "Le comité s'est réuni mardi ; le comité a examiné le rapport annuel."),
             ("Cyrl", "Комитет собрался во вторник, чтобы обсудить годовой отчёт; комитет"),
             ("Arab", "اجتمعت اللجنة يوم الثلاثاء لمناقشة التقرير السنوي"),
+            ("Latn", "a bb Abcdefghijklmnopqrstuvwxyzabcd abcdefghijklmnopqrstuvwxyzabc"),
         ];
         for _ in 0..2 {
             for (script, text) in texts {
@@ -501,5 +569,24 @@ mod tests {
                 assert_eq!((a, &cached), (b, &direct), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn profiles_copy_equals_the_embedded_file() {
+        assert_eq!(profiles(), PROFILES);
+    }
+
+    /// A key read from whole words of the text equals the key of the word copied out, for every
+    /// length and for words near the end of the text.
+    #[test]
+    fn keys_in_text_equal_keys_of_words() {
+        let text = "abcdefghijklmnopqrstuvwxyzÄÖÜäöü0123456789 Комитет собрался xyz".as_bytes();
+        for start in 0..text.len() {
+            for len in 0..=(text.len() - start).min(KEY_BYTES + 2) {
+                let word = &text[start..start + len];
+                assert_eq!(key_in(text, start, len), key_of(word), "{start} {len}");
+            }
+        }
+        assert_eq!(key_in(text, text.len() + 1, 0), None);
     }
 }
