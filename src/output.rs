@@ -230,6 +230,31 @@ pub struct DocumentLine {
     pub error: Option<String>,
 }
 
+impl DocumentLine {
+    /// The line of a document with nothing decoded yet: status `ok`, every count zero.
+    pub fn new(id: &str, source: &str, bytes: u64, sha256: String) -> DocumentLine {
+        DocumentLine {
+            doc_id: id.to_string(),
+            source: source.to_string(),
+            bytes,
+            sha256,
+            encoding: None,
+            encoding_confidence: 0.0,
+            encoding_evidence: None,
+            bom: false,
+            invalid_sequences: 0,
+            replacement_chars: 0,
+            mojibake_repairs: 0,
+            segments: 0,
+            dropped: BTreeMap::new(),
+            languages: BTreeMap::new(),
+            scripts: BTreeMap::new(),
+            status: "ok",
+            error: None,
+        }
+    }
+}
+
 /// The writer of one run's output folder.
 pub struct Writer {
     segments: AtomicFile,

@@ -7,7 +7,6 @@
 //! pool and then, in input order, makes the dedup decisions and writes the output — so the
 //! output is byte-identical for any number of threads. This module holds no text logic.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -141,7 +140,7 @@ impl Stages {
                 p
             }
             Err(e) => {
-                let mut line = empty_line(&input.id, &input.source, 0, String::new());
+                let mut line = DocumentLine::new(&input.id, &input.source, 0, String::new());
                 line.status = e.status();
                 line.error = Some(e.to_string());
                 ProcessedDoc {
@@ -218,7 +217,7 @@ impl Stages {
         let decoded = match self.decoder.decode(raw, self.forced_encoding(id)) {
             Ok(d) => d,
             Err(e) => {
-                let mut line = empty_line(id, source, raw.len() as u64, sha);
+                let mut line = DocumentLine::new(id, source, raw.len() as u64, sha);
                 line.status = e.status();
                 line.error = Some(e.to_string());
                 warnings.push(format!("{source}: {e}; skipped"));
@@ -309,7 +308,7 @@ impl Stages {
         let fingerprints = self.dedup.fingerprints(&clean, &segments);
         clock.lap(DEDUP);
 
-        let mut line = empty_line(id, source, raw.len() as u64, sha);
+        let mut line = DocumentLine::new(id, source, raw.len() as u64, sha);
         line.encoding = Some(decoded.encoding.name());
         line.encoding_confidence = round4(decoded.confidence);
         line.encoding_evidence = Some(decoded.evidence.name());
@@ -352,28 +351,6 @@ fn segment_flags(
         f.insert(Flags::REPLACEMENT_CHARS);
     }
     f
-}
-
-fn empty_line(id: &str, source: &str, bytes: u64, sha256: String) -> DocumentLine {
-    DocumentLine {
-        doc_id: id.to_string(),
-        source: source.to_string(),
-        bytes,
-        sha256,
-        encoding: None,
-        encoding_confidence: 0.0,
-        encoding_evidence: None,
-        bom: false,
-        invalid_sequences: 0,
-        replacement_chars: 0,
-        mojibake_repairs: 0,
-        segments: 0,
-        dropped: BTreeMap::new(),
-        languages: BTreeMap::new(),
-        scripts: BTreeMap::new(),
-        status: "ok",
-        error: None,
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

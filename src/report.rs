@@ -240,25 +240,9 @@ mod tests {
     use crate::doc::{BlockKind, BoilerKind, DropReason, Flags, SegKind};
 
     fn line() -> DocumentLine {
-        DocumentLine {
-            doc_id: "d".into(),
-            source: "d".into(),
-            bytes: 10,
-            sha256: String::new(),
-            encoding: Some("UTF-8"),
-            encoding_confidence: 1.0,
-            encoding_evidence: None,
-            bom: false,
-            invalid_sequences: 0,
-            replacement_chars: 0,
-            mojibake_repairs: 0,
-            segments: 0,
-            dropped: BTreeMap::new(),
-            languages: BTreeMap::new(),
-            scripts: BTreeMap::new(),
-            status: "ok",
-            error: None,
-        }
+        let mut l = DocumentLine::new("d", "d", 10, String::new());
+        l.encoding = Some("UTF-8");
+        l
     }
 
     /// Equal names at different addresses are one key of the report, with summed counts.
