@@ -121,24 +121,20 @@ impl std::hash::BuildHasher for KeyHash {
 /// Densification by rotation: an empty bin takes the value of the next non-empty bin to its
 /// right (circularly), offset by the distance, so equal sets stay equal. O(num_perm).
 fn densify(sig: &mut [u32]) {
-    let k = sig.len();
     let Some(first) = sig.iter().position(|&v| v != EMPTY) else {
         return;
     };
-    // Walking leftwards from the end, `next` is the next non-empty bin to the right: the first
-    // one, circularly (at `first + k`), until another is met. Whether a bin is empty is as good
-    // as random, so the choice is made with masks rather than a branch that would be
-    // mispredicted at a third of the bins.
-    let (mut next_i, mut next_v) = (first + k, sig[first]);
-    for i in (0..k).rev() {
-        let v = sig[i];
-        let fill = next_v.wrapping_add(((next_i - i) as u32).wrapping_mul(0x9E37_79B9));
-        let empty = (v == EMPTY) as u32;
-        let m = empty.wrapping_neg();
-        sig[i] = (fill & m) | (v & !m);
-        next_v = (next_v & m) | (v & !m);
-        let mi = (empty as usize).wrapping_neg();
-        next_i = (next_i & mi) | (i & !mi);
+    // Walking leftwards from the end, the value for an empty bin is that of the next non-empty
+    // bin to the right (circularly the first one, at `first + k`) plus the distance times the
+    // step: one step more than its right neighbour's value, filled or not. So each bin only
+    // needs the value written to its right, and the choice between the bin's own value and the
+    // filled one is a select, not a branch (whether a bin is empty is as good as random).
+    const STEP: u32 = 0x9E37_79B9;
+    let mut fill = sig[first].wrapping_add(((first + 1) as u32).wrapping_mul(STEP));
+    for s in sig.iter_mut().rev() {
+        let v = if *s == EMPTY { fill } else { *s };
+        *s = v;
+        fill = v.wrapping_add(STEP);
     }
 }
 
@@ -323,6 +319,16 @@ impl Dedup {
     fn finish(&self, mut sig: Box<[u32]>, segs: Range<usize>) -> Sketch {
         densify(&mut sig);
         let r = self.cfg.rows;
+        if r == 4 && sig.len() >= 4 * self.cfg.bands {
+            // The default: four rows a band, hashed from the words.
+            let bands = sig
+                .chunks_exact(4)
+                .take(self.cfg.bands)
+                .enumerate()
+                .map(|(b, rows)| xxh3_64_words4(rows, BAND_SEED ^ b as u64))
+                .collect();
+            return Sketch { segs, sig, bands };
+        }
         let mut bytes = [0u8; 4 * 64];
         let bands = (0..self.cfg.bands)
             .map(|b| {
@@ -893,6 +899,16 @@ mod tests {
             .collect();
         let sa = d.sketch(&a, 0..0).unwrap();
         let sb = d.sketch(&b, 0..0).unwrap();
+        // Band keys: xxh3 of each band's rows as little-endian bytes.
+        assert_eq!(sa.bands.len(), cfg().bands);
+        for (b, key) in sa.bands.iter().enumerate() {
+            let r = cfg().rows;
+            let bytes: Vec<u8> = sa.sig[b * r..(b + 1) * r]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
+            assert_eq!(*key, xxh3_64_with_seed(&bytes, BAND_SEED ^ b as u64));
+        }
         let sb16: Vec<u16> = sb.sig.iter().map(|&v| v as u16).collect();
         let j = similarity(&sa.sig, &sb16);
         assert!((j - 0.6).abs() < 0.12, "{j}");
