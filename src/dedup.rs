@@ -496,6 +496,10 @@ struct NearIndex {
     /// Unit `u`'s live segments, resolved to kept ones: `refs[starts[u]..starts[u + 1]]`.
     starts: Vec<u32>,
     refs: Vec<SegRef>,
+    /// Scratch of [`NearIndex::query`], kept from one query to the next: the candidates and
+    /// the cluster roots that matched.
+    cands: Vec<u32>,
+    roots: Vec<u32>,
 }
 
 impl NearIndex {
@@ -532,7 +536,10 @@ impl NearIndex {
     fn query(&mut self, sk: &Sketch) -> Option<(u32, f32)> {
         let id = self.parent.len() as u32;
         std::hint::black_box(self.buckets.touch(&sk.bands));
-        let mut cands: Vec<u32> = Vec::new();
+        let mut cands = std::mem::take(&mut self.cands);
+        let mut roots = std::mem::take(&mut self.roots);
+        cands.clear();
+        roots.clear();
         for &b in sk.bands.iter() {
             // A unit's own id comes back only for a band key repeated within its bands.
             if let Some(u) = self.buckets.get_or_insert(b, id) {
@@ -542,8 +549,7 @@ impl NearIndex {
             }
         }
         let mut best: Option<(u32, f32)> = None;
-        let mut roots: Vec<u32> = Vec::new();
-        for u in cands {
+        for &u in &cands {
             let k = self.k;
             let sim = similarity(&sk.sig, &self.sigs[u as usize * k..(u as usize + 1) * k]);
             if sim < self.threshold {
@@ -556,10 +562,13 @@ impl NearIndex {
                 _ => Some((r, sim)),
             };
         }
-        let (root, _) = best?;
-        for r in roots {
-            self.parent[r as usize] = root;
+        if let Some((root, _)) = best {
+            for &r in &roots {
+                self.parent[r as usize] = root;
+            }
         }
+        self.cands = cands;
+        self.roots = roots;
         best
     }
 
@@ -609,6 +618,9 @@ pub struct DedupIndex {
     doc_ids: Vec<String>,
     /// Scratch: exact copies of earlier segments of the current document (index, seq).
     copies: Vec<(usize, u32)>,
+    /// Scratch: a paragraph's live segments, and where they resolve.
+    live: Vec<usize>,
+    refs: Vec<SegRef>,
     pub counts: DupCounts,
 }
 
@@ -622,6 +634,8 @@ impl DedupIndex {
             documents: NearIndex::new(cfg, cfg.document_threshold),
             doc_ids: Vec::new(),
             copies: Vec::new(),
+            live: Vec::new(),
+            refs: Vec::new(),
             counts: DupCounts::default(),
         }
     }
@@ -787,8 +801,18 @@ impl DedupIndex {
                 return;
             }
         }
+        // The paragraphs' buffers are kept from one paragraph (and document) to the next.
+        let (mut live, mut refs) = (
+            std::mem::take(&mut self.live),
+            std::mem::take(&mut self.refs),
+        );
         for sk in &fps.paragraphs {
-            let live = live_in(&sk.segs, &resolved);
+            live.clear();
+            live.extend(
+                sk.segs
+                    .clone()
+                    .filter(|&i| i < resolved.len() && resolved[i].is_some()),
+            );
             if live.iter().all(|&i| segs[i].dup_of.is_some()) {
                 continue;
             }
@@ -797,9 +821,12 @@ impl DedupIndex {
                 let target = self.paragraphs.unit_refs(root).to_vec();
                 self.mark_near(doc, &fps.exact, &live, &mut resolved, segs, &target, sim);
             }
-            let refs: Vec<SegRef> = live.iter().filter_map(|&i| resolved[i]).collect();
+            refs.clear();
+            refs.extend(live.iter().filter_map(|&i| resolved[i]));
             self.paragraphs.insert(sk, found.map(|f| f.0), &refs);
         }
+        self.live = live;
+        self.refs = refs;
     }
 }
 
