@@ -121,20 +121,53 @@ impl std::hash::BuildHasher for KeyHash {
 /// Densification by rotation: an empty bin takes the value of the next non-empty bin to its
 /// right (circularly), offset by the distance, so equal sets stay equal. O(num_perm).
 fn densify(sig: &mut [u32]) {
-    let k = sig.len();
     let Some(first) = sig.iter().position(|&v| v != EMPTY) else {
         return;
     };
-    // Walking leftwards from the end, `next` is the next non-empty bin to the right: the first
-    // one, circularly (at `first + k`), until another is met.
-    let mut next = (first + k, sig[first]);
-    for i in (0..k).rev() {
-        let v = sig[i];
-        if v == EMPTY {
-            let d = (next.0 - i) as u32;
-            sig[i] = next.1.wrapping_add(d.wrapping_mul(0x9E37_79B9));
-        } else {
-            next = (i, v);
+    // Walking leftwards from the end, the value for an empty bin is that of the next non-empty
+    // bin to the right (circularly the first one, at `first + k`) plus the distance times the
+    // step: one step more than its right neighbour's value, filled or not. So each bin only
+    // needs the value written to its right, and the choice between the bin's own value and the
+    // filled one is a select, not a branch (whether a bin is empty is as good as random).
+    const STEP: u32 = 0x9E37_79B9;
+    let mut fill = sig[first].wrapping_add(((first + 1) as u32).wrapping_mul(STEP));
+    for s in sig.iter_mut().rev() {
+        let v = if *s == EMPTY { fill } else { *s };
+        *s = v;
+        fill = v.wrapping_add(STEP);
+    }
+}
+
+/// The bin of a shingle hash and the value that competes for its minimum: the top 32 bits
+/// choose the bin (multiply-shift range reduction, always below `k`), the low 32 bits compete.
+#[inline(always)]
+fn bin_value(h: u64, k: usize) -> (usize, u32) {
+    ((((h >> 32) * k as u64) >> 32) as usize, h as u32)
+}
+
+/// Lowers the bins of `sig` (not yet densified) to the shingles' values.
+#[inline]
+fn min_into(sig: &mut [u32], shingles: &[u64]) {
+    let k = sig.len();
+    for &h in shingles {
+        let (bin, v) = bin_value(h, k);
+        // A store either way: whether the value is lower is as good as random.
+        if let Some(s) = sig.get_mut(bin) {
+            *s = (*s).min(v);
+        }
+    }
+}
+
+/// [`min_into`] for two signatures of the same size at once (a paragraph's and its document's).
+#[inline]
+fn min_into2(a: &mut [u32], b: &mut [u32], shingles: &[u64]) {
+    let k = a.len().min(b.len());
+    let (a, b) = (&mut a[..k], &mut b[..k]);
+    for &h in shingles {
+        let (bin, v) = bin_value(h, k);
+        if let (Some(x), Some(y)) = (a.get_mut(bin), b.get_mut(bin)) {
+            *x = (*x).min(v);
+            *y = (*y).min(v);
         }
     }
 }
@@ -276,18 +309,26 @@ impl Dedup {
         if shingles.len() < self.cfg.min_shingles.max(1) {
             return None;
         }
-        let k = self.cfg.num_perm;
-        let mut sig = vec![EMPTY; k].into_boxed_slice();
-        for &h in shingles {
-            // Top 32 bits choose the bin (multiply-shift range reduction), low 32 bits compete.
-            let bin = (((h >> 32) * k as u64) >> 32) as usize;
-            let v = h as u32;
-            if v < sig[bin] {
-                sig[bin] = v;
-            }
-        }
+        let mut sig = vec![EMPTY; self.cfg.num_perm].into_boxed_slice();
+        min_into(&mut sig, shingles);
+        Some(self.finish(sig, segs))
+    }
+
+    /// The sketch of a signature whose bins hold the minima of its shingles: densified, and
+    /// its band keys.
+    fn finish(&self, mut sig: Box<[u32]>, segs: Range<usize>) -> Sketch {
         densify(&mut sig);
         let r = self.cfg.rows;
+        if r == 4 && sig.len() >= 4 * self.cfg.bands {
+            // The default: four rows a band, hashed from the words.
+            let bands = sig
+                .chunks_exact(4)
+                .take(self.cfg.bands)
+                .enumerate()
+                .map(|(b, rows)| xxh3_64_words4(rows, BAND_SEED ^ b as u64))
+                .collect();
+            return Sketch { segs, sig, bands };
+        }
         let mut bytes = [0u8; 4 * 64];
         let bands = (0..self.cfg.bands)
             .map(|b| {
@@ -302,7 +343,7 @@ impl Dedup {
                 xxh3_64_with_seed(&bytes[..4 * n], BAND_SEED ^ b as u64)
             })
             .collect();
-        Some(Sketch { segs, sig, bands })
+        Sketch { segs, sig, bands }
     }
 
     /// Fingerprints of the segments of one document (the parallel part).
@@ -377,6 +418,14 @@ impl Dedup {
                 xxh3_64_with_seed(&window[..8 * n], SHINGLE_SEED)
             }));
         }
+        // The paragraphs' sketches, and the document's in the same pass: its bins are the minima
+        // over all shingles, which are those of the paragraphs (sketched or too short) and those
+        // that cross from one paragraph into the next; each shingle lowers them once.
+        let min_shingles = cfg.min_shingles.max(1);
+        let mut doc = (cfg.documents && shingles.len() >= min_shingles)
+            .then(|| vec![EMPTY; cfg.num_perm].into_boxed_slice());
+        // Shingles before `done` have lowered the document's bins.
+        let mut done = 0;
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -386,14 +435,31 @@ impl Dedup {
             }
             let (t0, t1) = (seg_tokens[i].start, seg_tokens[e - 1].end);
             if t1 >= t0 + n {
-                if let Some(sk) = self.sketch(&shingles[t0..=t1 - n], i..e) {
-                    fps.paragraphs.push(sk);
+                // Shingles `t0..=t1 - n` lie within the paragraph; those from `done` to `t0`
+                // cross into it from the one before. (A shingle that lowered the bins twice
+                // leaves them as once: they are minima.)
+                let s1 = t1 + 1 - n;
+                let own = &shingles[t0..s1];
+                if let Some(d) = doc.as_deref_mut() {
+                    min_into(d, &shingles[done.min(t0)..t0]);
                 }
+                if own.len() >= min_shingles {
+                    let mut sig = vec![EMPTY; cfg.num_perm].into_boxed_slice();
+                    match doc.as_deref_mut() {
+                        Some(d) => min_into2(&mut sig, d, own),
+                        None => min_into(&mut sig, own),
+                    }
+                    fps.paragraphs.push(self.finish(sig, i..e));
+                } else if let Some(d) = doc.as_deref_mut() {
+                    min_into(d, own);
+                }
+                done = done.max(s1);
             }
             i = e;
         }
-        if cfg.documents {
-            fps.document = self.sketch(shingles, 0..segs.len());
+        if let Some(mut d) = doc {
+            min_into(&mut d, &shingles[done..]);
+            fps.document = Some(self.finish(d, 0..segs.len()));
         }
         fps
     }
@@ -430,6 +496,10 @@ struct NearIndex {
     /// Unit `u`'s live segments, resolved to kept ones: `refs[starts[u]..starts[u + 1]]`.
     starts: Vec<u32>,
     refs: Vec<SegRef>,
+    /// Scratch of [`NearIndex::query`], kept from one query to the next: the candidates and
+    /// the cluster roots that matched.
+    cands: Vec<u32>,
+    roots: Vec<u32>,
 }
 
 impl NearIndex {
@@ -466,7 +536,10 @@ impl NearIndex {
     fn query(&mut self, sk: &Sketch) -> Option<(u32, f32)> {
         let id = self.parent.len() as u32;
         std::hint::black_box(self.buckets.touch(&sk.bands));
-        let mut cands: Vec<u32> = Vec::new();
+        let mut cands = std::mem::take(&mut self.cands);
+        let mut roots = std::mem::take(&mut self.roots);
+        cands.clear();
+        roots.clear();
         for &b in sk.bands.iter() {
             // A unit's own id comes back only for a band key repeated within its bands.
             if let Some(u) = self.buckets.get_or_insert(b, id) {
@@ -476,8 +549,7 @@ impl NearIndex {
             }
         }
         let mut best: Option<(u32, f32)> = None;
-        let mut roots: Vec<u32> = Vec::new();
-        for u in cands {
+        for &u in &cands {
             let k = self.k;
             let sim = similarity(&sk.sig, &self.sigs[u as usize * k..(u as usize + 1) * k]);
             if sim < self.threshold {
@@ -490,10 +562,13 @@ impl NearIndex {
                 _ => Some((r, sim)),
             };
         }
-        let (root, _) = best?;
-        for r in roots {
-            self.parent[r as usize] = root;
+        if let Some((root, _)) = best {
+            for &r in &roots {
+                self.parent[r as usize] = root;
+            }
         }
+        self.cands = cands;
+        self.roots = roots;
         best
     }
 
@@ -543,6 +618,9 @@ pub struct DedupIndex {
     doc_ids: Vec<String>,
     /// Scratch: exact copies of earlier segments of the current document (index, seq).
     copies: Vec<(usize, u32)>,
+    /// Scratch: a paragraph's live segments, and where they resolve.
+    live: Vec<usize>,
+    refs: Vec<SegRef>,
     pub counts: DupCounts,
 }
 
@@ -556,6 +634,8 @@ impl DedupIndex {
             documents: NearIndex::new(cfg, cfg.document_threshold),
             doc_ids: Vec::new(),
             copies: Vec::new(),
+            live: Vec::new(),
+            refs: Vec::new(),
             counts: DupCounts::default(),
         }
     }
@@ -721,8 +801,18 @@ impl DedupIndex {
                 return;
             }
         }
+        // The paragraphs' buffers are kept from one paragraph (and document) to the next.
+        let (mut live, mut refs) = (
+            std::mem::take(&mut self.live),
+            std::mem::take(&mut self.refs),
+        );
         for sk in &fps.paragraphs {
-            let live = live_in(&sk.segs, &resolved);
+            live.clear();
+            live.extend(
+                sk.segs
+                    .clone()
+                    .filter(|&i| i < resolved.len() && resolved[i].is_some()),
+            );
             if live.iter().all(|&i| segs[i].dup_of.is_some()) {
                 continue;
             }
@@ -731,9 +821,12 @@ impl DedupIndex {
                 let target = self.paragraphs.unit_refs(root).to_vec();
                 self.mark_near(doc, &fps.exact, &live, &mut resolved, segs, &target, sim);
             }
-            let refs: Vec<SegRef> = live.iter().filter_map(|&i| resolved[i]).collect();
+            refs.clear();
+            refs.extend(live.iter().filter_map(|&i| resolved[i]));
             self.paragraphs.insert(sk, found.map(|f| f.0), &refs);
         }
+        self.live = live;
+        self.refs = refs;
     }
 }
 
@@ -833,6 +926,16 @@ mod tests {
             .collect();
         let sa = d.sketch(&a, 0..0).unwrap();
         let sb = d.sketch(&b, 0..0).unwrap();
+        // Band keys: xxh3 of each band's rows as little-endian bytes.
+        assert_eq!(sa.bands.len(), cfg().bands);
+        for (b, key) in sa.bands.iter().enumerate() {
+            let r = cfg().rows;
+            let bytes: Vec<u8> = sa.sig[b * r..(b + 1) * r]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
+            assert_eq!(*key, xxh3_64_with_seed(&bytes, BAND_SEED ^ b as u64));
+        }
         let sb16: Vec<u16> = sb.sig.iter().map(|&v| v as u16).collect();
         let j = similarity(&sa.sig, &sb16);
         assert!((j - 0.6).abs() < 0.12, "{j}");
@@ -842,6 +945,67 @@ mod tests {
         assert!(!s1.sig.contains(&EMPTY));
         assert_eq!(s1.sig, s2.sig);
         assert!(d.sketch(&a[..2], 0..0).is_none());
+    }
+
+    #[test]
+    fn sketches_of_one_pass_equal_sketches_of_their_shingles() {
+        // Real text (tests/data/udhr): each line a paragraph of sentences, with short paragraphs
+        // (a few words) between them, so that some paragraphs are too short for a sketch and
+        // shingles cross from one paragraph into the next.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/udhr");
+        let d = Dedup::new(&cfg());
+        let mut checked = 0;
+        for p in crate::input::files_under(&dir) {
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let mut paras: Vec<Vec<&str>> = Vec::new();
+            for (k, line) in lines.iter().enumerate() {
+                paras.push(line.split_inclusive(". ").collect());
+                let short: Vec<&str> = line.split(' ').take(k % 5).collect();
+                if !short.is_empty() {
+                    let end = short.iter().map(|w| w.len() + 1).sum::<usize>() - 1;
+                    paras.push(vec![&line[..end.min(line.len())]]);
+                }
+            }
+            let refs: Vec<&[&str]> = paras.iter().map(|p| p.as_slice()).collect();
+            let (clean, mut segs) = doc(&refs);
+            if segs.len() > 3 {
+                segs[3].dropped = Some(DropReason::ExactDuplicate);
+            }
+            let fps = d.fingerprints(&clean, &segs);
+            let (shingles, seg_tokens) = SCRATCH.with(|sc| {
+                let sc = sc.borrow();
+                (sc.shingles.clone(), sc.seg_tokens.clone())
+            });
+            let want = d.sketch(&shingles, 0..segs.len());
+            assert_eq!(
+                fps.document.as_ref().map(|s| (&s.sig, &s.bands)),
+                want.as_ref().map(|s| (&s.sig, &s.bands)),
+                "{p:?}"
+            );
+            let n = cfg().ngram;
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < segs.len() {
+                let mut e = i + 1;
+                while e < segs.len() && segs[e].block == segs[i].block {
+                    e += 1;
+                }
+                let (t0, t1) = (seg_tokens[i].start, seg_tokens[e - 1].end);
+                if t1 >= t0 + n {
+                    want.extend(d.sketch(&shingles[t0..=t1 - n], i..e));
+                }
+                i = e;
+            }
+            assert_eq!(fps.paragraphs.len(), want.len(), "{p:?}");
+            for (a, b) in fps.paragraphs.iter().zip(&want) {
+                assert_eq!((&a.segs, &a.sig, &a.bands), (&b.segs, &b.sig, &b.bands));
+            }
+            checked += 1;
+        }
+        assert!(checked >= 10, "{checked}");
     }
 
     #[test]

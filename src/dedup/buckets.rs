@@ -61,8 +61,8 @@ impl Buckets {
 
     /// The unit stored under `key`; if there is none, stores `unit` under it and returns `None`.
     pub fn get_or_insert(&mut self, key: u64, unit: u32) -> Option<u32> {
-        // At most 7/8 full.
-        if (self.len + 1) * 8 > self.lines.len() * WAYS * 7 {
+        // At most 3/4 full.
+        if (self.len + 1) * 4 > self.lines.len() * WAYS * 3 {
             self.grow();
         }
         let mask = self.lines.len() - 1;

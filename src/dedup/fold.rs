@@ -90,8 +90,21 @@ fn unspaced(c: char) -> bool {
 }
 
 // One entry per character of the Basic Multilingual Plane: its lower case `lc` (when it is one
-// character) in the low 21 bits, and these flags.
-/// `to_lowercase` is not exactly one character.
+// character) in the low 16 bits, as an offset from the character (a 16-bit two's complement), and
+// these flags.
+/// Written as itself, a letter or digit that continues the token, by every path the word can
+/// take (stable: [`SAME`]; either way not numeric, not of a script written without spaces). The
+/// NFKC quick check and the combining class still count for the word.
+const COPY: u32 = 1 << 16;
+/// Written as `lc` (not itself), a letter or digit, by every path the word can take, on the same
+/// conditions as [`COPY`].
+const LOWER: u32 = 1 << 17;
+/// Written as nothing, and no break, by every path the word can take.
+const DROP: u32 = 1 << 18;
+/// A letter of a script written without spaces, written as `lc` and a token of its own, by every
+/// path the word can take.
+const UNSP: u32 = 1 << 19;
+/// `to_lowercase` is not exactly one character, or that character is too far for the offset.
 const MULTI: u32 = 1 << 21;
 /// `lc` is a letter or a digit.
 const ALNUM: u32 = 1 << 22;
@@ -116,7 +129,14 @@ const SAME: u32 = 1 << 30;
 /// 0), not numeric (so `fold_digits` leaves it alone) and not of a script written without
 /// spaces (so it does not end a token). A run of them is copied as it is.
 const IDENTITY: u32 = 1 << 31;
-const LC: u32 = (1 << 21) - 1;
+const LC: u32 = 0xFFFF;
+
+/// The one-character lower case of `c` held by its entry `e` (when not [`MULTI`]).
+#[inline(always)]
+fn lc_of(c: char, e: u32) -> char {
+    let offset = (e & LC) as u16 as i16 as i32;
+    char::from_u32((c as u32).wrapping_add(offset as u32)).unwrap_or(c)
+}
 
 struct Table {
     info: Box<[u32]>,
@@ -148,7 +168,11 @@ fn entry(c: char) -> u32 {
         e |= MULTI;
         c
     };
-    e |= lc as u32;
+    match i16::try_from(lc as i64 - c as i64) {
+        Ok(offset) => e |= offset as u16 as u32,
+        // Left to the paths that ask `to_lowercase` again.
+        Err(_) => e |= MULTI,
+    }
     if crate::chars::is_letter_or_digit(lc) {
         e |= ALNUM;
     }
@@ -192,6 +216,31 @@ fn entry(c: char) -> u32 {
         && !matches!(c, '×' | '÷' | '\u{482}')
     {
         e |= IDENTITY;
+    }
+    // What the character writes on its own: the second path's form for a stable character (when
+    // the NFKC path's is the same), the NFKC path's for the others.
+    let written = if e & MULTI != 0 || (e & STABLE != 0 && e & SAME == 0) {
+        None
+    } else if e & STABLE != 0 {
+        match inert_punctuation(c) {
+            Some(ws) => Some((' ', false, ws)),
+            None => Some((fast_lower(c), !matches!(c, '×' | '÷' | '\u{482}'), false)),
+        }
+    } else {
+        Some((lc, e & ALNUM != 0, e & WS != 0))
+    };
+    match written {
+        Some((_, false, false)) => e |= DROP,
+        Some((w, true, _)) if !w.is_numeric() && w == lc => {
+            if unspaced(w) && !w.is_ascii() {
+                e |= UNSP;
+            } else if w == c {
+                e |= COPY;
+            } else {
+                e |= LOWER;
+            }
+        }
+        _ => {}
     }
     e
 }
@@ -404,7 +453,7 @@ impl<'a> Folder<'a> {
     #[inline]
     fn push_general(&mut self, c: char, e: u32) {
         if e & MULTI == 0 {
-            let lc = char::from_u32(e & LC).unwrap_or(c);
+            let lc = lc_of(c, e);
             self.push(lc, e & ALNUM != 0, e & WS != 0);
         } else {
             for l in c.to_lowercase() {
@@ -428,13 +477,9 @@ impl<'a> Folder<'a> {
             if b >= 0x80 {
                 // Not ASCII: fold the whole word again by the general path.
                 self.restore(at_word);
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| b.is_ascii_whitespace())
-                    .map_or(bytes.len(), |p| i + p);
                 let t = *chars.get_or_insert_with(table);
-                self.word(t, &text[word..end]);
-                i = end;
+                // The word's ASCII start has no whitespace: it ends at the first one after `i`.
+                i = word + self.word(t, &text[word..]);
             } else if fold[b as usize] != 0 {
                 // A run of ASCII letters and digits, eight bytes at a time.
                 self.before_alnum();
@@ -476,10 +521,11 @@ impl<'a> Folder<'a> {
         self.close_token();
     }
 
-    /// A word with a character outside ASCII. One pass writes it as the second path would for
+    /// A word with a character outside ASCII: the start of `rest` up to its first ASCII
+    /// whitespace; returns the word's length. One pass writes it as the second path would for
     /// its stable characters and as the NFKC path would for the others (taking it for NFKC); when
     /// that is not what the word's path writes, the word is folded again by its path.
-    fn word(&mut self, t: &Table, word: &str) {
+    fn word(&mut self, t: &Table, rest: &str) -> usize {
         let fold = &ASCII_FOLD[self.fold_digits as usize];
         let at = self.mark();
         let mut stable = true;
@@ -489,7 +535,11 @@ impl<'a> Folder<'a> {
         let mut nfkc = true;
         // The pending run of characters that fold to themselves: its start, its length.
         let (mut run, mut run_chars) = (0usize, 0usize);
-        for (pos, c) in word.char_indices() {
+        // The word's end, found by the loop unless it stops early (the word is then folded
+        // again, from `again`).
+        let mut end = rest.len();
+        let mut again = None;
+        for (pos, c) in rest.char_indices() {
             let (e, cc) = if c.is_ascii() {
                 let b = fold[c as usize];
                 (if b == c as u8 && b != 0 { IDENTITY } else { 0 }, 0)
@@ -506,11 +556,15 @@ impl<'a> Folder<'a> {
                 last_cc = 0;
                 continue;
             }
-            if run_chars > 0 {
-                self.copy(&word[run..pos], run_chars);
-                run_chars = 0;
-            }
             if c.is_ascii() {
+                if c.is_ascii_whitespace() {
+                    end = pos;
+                    break;
+                }
+                if run_chars > 0 {
+                    self.copy(&rest[run..pos], run_chars);
+                    run_chars = 0;
+                }
                 last_cc = 0;
                 let b = fold[c as usize];
                 if b != 0 {
@@ -522,25 +576,64 @@ impl<'a> Folder<'a> {
                 nfkc = false;
             }
             last_cc = cc;
+            if e & (COPY | LOWER | UNSP | DROP) != 0 {
+                // Written the same by every path the word can take: a character that is not
+                // stable only decides that the word is not.
+                if e & STABLE == 0 {
+                    stable = false;
+                    if !nfkc || differs {
+                        again = Some(pos);
+                        break;
+                    }
+                }
+                if e & COPY != 0 {
+                    if run_chars == 0 {
+                        run = pos;
+                    }
+                    run_chars += 1;
+                    continue;
+                }
+                if run_chars > 0 {
+                    self.copy(&rest[run..pos], run_chars);
+                    run_chars = 0;
+                }
+                if e & DROP == 0 {
+                    self.push(lc_of(c, e), true, false);
+                }
+                continue;
+            }
+            if run_chars > 0 {
+                self.copy(&rest[run..pos], run_chars);
+                run_chars = 0;
+            }
             if e & STABLE != 0 {
                 differs |= e & SAME == 0;
                 self.push_stable(c, e);
             } else {
                 stable = false;
                 if !nfkc || differs {
+                    again = Some(pos);
                     break;
                 }
                 self.push_general(c, e);
             }
         }
-        if run_chars > 0 {
-            self.copy(&word[run..], run_chars);
-        }
-        if stable || (nfkc && !differs) {
-            return;
+        if let Some(pos) = again {
+            end = rest.as_bytes()[pos..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace())
+                .map_or(rest.len(), |p| pos + p);
+        } else {
+            if run_chars > 0 {
+                self.copy(&rest[run..end], run_chars);
+            }
+            if stable || (nfkc && !differs) {
+                return end;
+            }
         }
         self.restore(at);
-        self.word_by_path(t, word);
+        self.word_by_path(t, &rest[..end]);
+        end
     }
 
     /// Folds a stable character `c` with table entry `e`: inert ones (marks, format characters,
@@ -557,7 +650,7 @@ impl<'a> Folder<'a> {
         let l = if e & OWN_LOWER != 0 {
             fast_lower(c)
         } else {
-            char::from_u32(e & LC).unwrap_or(c)
+            lc_of(c, e)
         };
         let alnum = !matches!(c, '×' | '÷' | '\u{482}');
         self.push(l, alnum, false);
@@ -829,6 +922,34 @@ mod tests {
         assert!(n > 10_000, "{n}");
     }
 
+    #[test]
+    fn characters_of_the_one_pass_classes_fold_as_defined() {
+        // Every character of the BMP that the one pass writes by its class (itself, its lower
+        // case, nothing, a token of its own) without asking which path its word takes: alone,
+        // after a combining mark, among stable and NFKC-only characters, before and after one
+        // that is not NFKC, so that each word path and each refold is taken.
+        let t = table();
+        let mut n = [0usize; 4];
+        for u in 0x80..0x10000u32 {
+            let Some(c) = char::from_u32(u) else {
+                continue;
+            };
+            let e = t.info[u as usize];
+            for (k, class) in [COPY, LOWER, DROP, UNSP].into_iter().enumerate() {
+                if e & class != 0 {
+                    n[k] += 1;
+                }
+            }
+            if e & (COPY | LOWER | DROP | UNSP) == 0 || e & IDENTITY != 0 {
+                continue;
+            }
+            assert_same(&format!(
+                "{c} A{c}b {c}{c}\u{300} É{c}\u{2019}x ｱ{c} {c}ﬁ {c}中 ক{c}া a\u{301}{c}\u{316}"
+            ));
+        }
+        assert!(n.iter().all(|&k| k > 100), "{n:?}");
+    }
+
     /// Characters that exercise every path: ASCII, stable letters, inert punctuation,
     /// combining marks, compatibility forms, unspaced scripts, astral characters.
     const POOL: &[char] = &[
@@ -836,7 +957,8 @@ mod tests {
         '\u{85}', '\u{a0}', '\u{300}', '\u{301}', '\u{316}', '\u{327}', 'ｱ', 'Ａ', '１', '½', 'ﬁ',
         '²', '\u{2019}', '\u{2003}', '\u{200b}', '、', '。', '中', '文', 'か', 'ガ', '\u{3099}',
         'ก', 'ไ', '\u{e31}', 'ह', '\u{93c}', '\u{94d}', 'ि', 'ع', '\u{64e}', '٣', 'Ω', 'Ά', 'Ж',
-        '가', '\u{1100}', '\u{1161}', '😀', '𠀀', '𝐀', 'Ⅻ',
+        '가', '\u{1100}', '\u{1161}', '😀', '𠀀', '𝐀', 'Ⅻ', 'ক', 'া', '\u{9cd}', 'Ạ', 'ạ', 'ა', 'Ω',
+        'K',
     ];
 
     proptest! {
