@@ -335,11 +335,7 @@ mod tests {
 
     /// The words (as ranges of `text`) and the letter count of `text` in `script`, as `each`
     /// gives them.
-    fn words_by(
-        each: Walk,
-        text: &str,
-        script: &str,
-    ) -> (usize, Vec<std::ops::Range<usize>>) {
+    fn words_by(each: Walk, text: &str, script: &str) -> (usize, Vec<std::ops::Range<usize>>) {
         let mut words = Vec::new();
         let base = text.as_ptr() as usize;
         let letters = each(text, script, &mut |w| {

@@ -137,9 +137,10 @@ impl Model {
 const LANES: usize = 48;
 /// Longest word, in bytes, that the cache keeps.
 const KEY_BYTES: usize = 30;
-/// The cache of one thread and group has `1 << CACHE_BITS` entries.
-const CACHE_BITS: u32 = 14;
-const CACHE_SLOTS: usize = 1 << CACHE_BITS;
+/// The cache of one thread and group has twice as many entries as the group's table has rows
+/// (a word sums one row per n-gram, so a table of more rows is a larger vocabulary), within
+/// these bounds.
+const CACHE_BITS: std::ops::RangeInclusive<u32> = 12..=16;
 /// Byte 31 of a key (the bound of the word's totals) is not part of the word.
 const KEY_MASK: [u64; 4] = [!0, !0, !0, !(0xFF << 56)];
 
@@ -174,9 +175,10 @@ const EMPTY: Entry = Entry {
 struct WordCache {
     /// The group's table (its address tells the groups apart).
     table: usize,
-    /// The entries are `store[at..at + CACHE_SLOTS]`.
+    /// The entries are `store[at..at + (1 << bits)]`.
     store: Vec<Entry>,
     at: usize,
+    bits: u32,
     /// Scratch: the table rows of the words of a batch not in the cache.
     rows: Box<[u32]>,
     /// Scratch: the words of a batch.
@@ -240,26 +242,26 @@ fn key_in(text: &[u8], start: usize, len: usize) -> Option<Key> {
     }
 }
 
-/// The slot of a key in a cache.
+/// The slot of a key in a cache of `1 << bits` entries.
 #[inline(always)]
-fn slot_of(k: &Key) -> usize {
+fn slot_of(k: &Key, bits: u32) -> usize {
     const K1: u64 = 0x9e37_79b9_7f4a_7c15;
     const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
     let h = (k[0] ^ k[2]).wrapping_mul(K1) ^ (k[1] ^ k[3]).wrapping_mul(K2);
-    (h >> (64 - CACHE_BITS)) as usize
+    (h >> (64 - bits)) as usize
 }
 
-/// The entries of a new cache: `CACHE_SLOTS` empty ones from `.1` on in `.0`, placed to start
+/// The entries of a new cache: `slots` empty ones from `.1` on in `.0`, placed to start
 /// on a 2 MB boundary and asked to be backed by 2 MB pages (every word looked up lands on
 /// another 4 KB page otherwise, and address translation misses cost as much as the lookup).
-fn new_entries() -> (Vec<Entry>, usize) {
+fn new_entries(slots: usize) -> (Vec<Entry>, usize) {
     const HUGE: usize = 2 << 20;
     let size = std::mem::size_of::<Entry>();
-    let mut v: Vec<Entry> = Vec::with_capacity(CACHE_SLOTS + HUGE / size);
+    let mut v: Vec<Entry> = Vec::with_capacity(slots + HUGE / size);
     crate::hugepages::advise(&v);
     let addr = v.as_ptr() as usize;
     let at = (addr.next_multiple_of(HUGE) - addr) / size;
-    v.resize(at + CACHE_SLOTS, EMPTY);
+    v.resize(at + slots, EMPTY);
     (v, at)
 }
 
@@ -451,11 +453,13 @@ impl Group {
             let at = match caches.iter().position(|c| c.table == id) {
                 Some(at) => at,
                 None => {
-                    let (store, at) = new_entries();
+                    let bits = (self.bits + 1).clamp(*CACHE_BITS.start(), *CACHE_BITS.end());
+                    let (store, at) = new_entries(1 << bits);
                     caches.push(WordCache {
                         table: id,
                         store,
                         at,
+                        bits,
                         rows: vec![0; BATCH * WORD_ROWS].into_boxed_slice(),
                         batch: Box::new([NO_WORD; BATCH]),
                     });
@@ -478,13 +482,14 @@ impl Group {
         let WordCache {
             store,
             at: first,
+            bits,
             rows,
             batch,
             ..
         } = cache;
         let Some(entries) = store
             .get_mut(*first..)
-            .and_then(|s| s.first_chunk_mut::<CACHE_SLOTS>())
+            .and_then(|s| s.get_mut(..1 << *bits))
         else {
             return 0;
         };
@@ -503,7 +508,7 @@ impl Group {
                 self.add_word(w, &mut small, acc);
                 return;
             };
-            let slot = slot_of(&key);
+            let slot = slot_of(&key, *bits);
             prefetch_entry(&entries[slot], N);
             batch[n] = Pending {
                 key,
@@ -529,7 +534,7 @@ impl Group {
         &self,
         doc: &str,
         batch: &[Pending],
-        entries: &mut [Entry; CACHE_SLOTS],
+        entries: &mut [Entry],
         rows: &mut [u32],
         small: &mut Small,
         acc: &mut [u32],
@@ -539,7 +544,8 @@ impl Group {
         let mut misses = 0;
         let mut used = 0usize;
         for (i, p) in batch.iter().enumerate() {
-            let e = &entries[p.slot as usize % CACHE_SLOTS];
+            // Every slot is below the number of entries (`slot_of` with the cache's bits).
+            let e = &entries[p.slot as usize];
             if same_word(e, &p.key) {
                 small.add_entry::<N>(e, acc);
                 continue;
@@ -556,7 +562,7 @@ impl Group {
         }
         for &(i, from, to) in &missed[..misses] {
             let p = &batch[i as usize];
-            let e = &mut entries[p.slot as usize % CACHE_SLOTS];
+            let e = &mut entries[p.slot as usize];
             // An earlier word of this batch may have been the same word.
             if !same_word(e, &p.key) {
                 self.fill::<N>(p.key, &rows[from as usize..to as usize], e);
