@@ -642,9 +642,9 @@ pub fn best(allowed: &[usize], total: impl Fn(usize) -> u32) -> Option<(usize, f
 }
 
 /// [`best`] when every language of a group is allowed: the slots `0..n` of `totals` (less
-/// `minus`, wrapping, when given), without a branch per language so that the minimums are
-/// taken several lanes at a time. The same answer: the first slot of the smallest total, and
-/// the smallest of the other totals.
+/// `minus`, wrapping, when given), several lanes at a time without a branch per language.
+/// The same answer: the first slot of the smallest total, and the smallest of the other
+/// totals.
 #[inline]
 pub fn best_of_all<const N: usize>(
     totals: &[u32],
@@ -652,6 +652,9 @@ pub fn best_of_all<const N: usize>(
     n: usize,
 ) -> Option<(usize, f32)> {
     let t = totals.first_chunk::<N>()?;
+    if n == 0 || n > N || N > LANES {
+        return None;
+    }
     let mut x = *t;
     if let Some(m) = minus {
         let m = m.first_chunk::<N>()?;
@@ -659,17 +662,103 @@ pub fn best_of_all<const N: usize>(
             x[i] = x[i].wrapping_sub(m[i]);
         }
     }
-    let x = x.get(..n).filter(|x| !x.is_empty())?;
-    let low = x.iter().fold(u32::MAX, |a, &v| a.min(v));
-    let b = x.iter().position(|&v| v == low)?;
-    let min = |s: &[u32]| s.iter().fold(u32::MAX, |a, &v| a.min(v));
-    let second = min(&x[..b]).min(min(&x[b + 1..]));
+    // The lanes past the languages hold the largest value: never the first smallest (a
+    // language's lane comes before them), and the largest is where `best` starts the second.
+    let pad = PAD.get(LANES - n..LANES - n + N)?;
+    for i in 0..N {
+        x[i] |= pad[i];
+    }
+    let (b, low, second) = lowest_two(&x);
     let margin = if second == u32::MAX {
         f32::INFINITY
     } else {
         (second - low) as f32 / UNITS_PER_NAT
     };
     Some((b, margin))
+}
+
+/// `LANES` zeros, then `LANES` times the largest value.
+static PAD: [u32; 2 * LANES] = {
+    let mut p = [0; 2 * LANES];
+    let mut i = LANES;
+    while i < 2 * LANES {
+        p[i] = u32::MAX;
+        i += 1;
+    }
+    p
+};
+
+/// The first lane of the smallest value of `x`, that value, and the smallest of the other
+/// lanes' values.
+#[inline(always)]
+fn lowest_two<const N: usize>(x: &[u32; N]) -> (usize, u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    if N % 4 == 0 && N <= LANES {
+        use std::arch::x86_64::{
+            __m128i, _mm_and_si128, _mm_andnot_si128, _mm_castsi128_ps, _mm_cmpeq_epi32,
+            _mm_cmpgt_epi32, _mm_cvtsi128_si32, _mm_loadu_si128, _mm_movemask_ps, _mm_or_si128,
+            _mm_set1_epi32, _mm_shuffle_epi32, _mm_xor_si128,
+        };
+        // SSE2 only compares signed lanes: values are compared with their top bit flipped.
+        // SAFETY: SSE2 is part of every x86_64 CPU; each load reads the 16 bytes of lanes
+        // 4c..4c + 4 of `x`, which has N >= 4c + 4 lanes; unaligned loads need no alignment.
+        unsafe {
+            let min = |a: __m128i, b: __m128i| {
+                let gt = _mm_cmpgt_epi32(a, b);
+                _mm_or_si128(_mm_and_si128(gt, b), _mm_andnot_si128(gt, a))
+            };
+            let all_min = |m: __m128i| {
+                let m = min(m, _mm_shuffle_epi32::<0b01_00_11_10>(m));
+                min(m, _mm_shuffle_epi32::<0b10_11_00_01>(m))
+            };
+            let flip = _mm_set1_epi32(i32::MIN);
+            let mut lanes = [flip; LANES / 4];
+            for (c, l) in lanes.iter_mut().enumerate().take(N / 4) {
+                let p = x.as_ptr().add(4 * c) as *const __m128i;
+                *l = _mm_xor_si128(_mm_loadu_si128(p), flip);
+            }
+            let v = &lanes[..N / 4];
+            let m = all_min(v.iter().fold(v[0], |m, &l| min(m, l)));
+            let low = (_mm_cvtsi128_si32(m) as u32) ^ 0x8000_0000;
+            let mut at = 0u64;
+            for (c, &l) in v.iter().enumerate() {
+                let eq = _mm_castsi128_ps(_mm_cmpeq_epi32(l, m));
+                at |= (_mm_movemask_ps(eq) as u64) << (4 * c);
+            }
+            let b = at.trailing_zeros() as usize;
+            if at.count_ones() > 1 {
+                return (b, low, low);
+            }
+            // One lane holds the smallest value: the second is the smallest of the others.
+            let top = _mm_set1_epi32(i32::MAX);
+            let s = v.iter().fold(top, |s, &l| {
+                let eq = _mm_cmpeq_epi32(l, m);
+                min(
+                    s,
+                    _mm_or_si128(_mm_andnot_si128(eq, l), _mm_and_si128(eq, top)),
+                )
+            });
+            let second = (_mm_cvtsi128_si32(all_min(s)) as u32) ^ 0x8000_0000;
+            return (b, low, second);
+        }
+    }
+    lowest_two_scalar(x)
+}
+
+/// [`lowest_two`], one lane at a time.
+fn lowest_two_scalar(x: &[u32]) -> (usize, u32, u32) {
+    let Some(&first) = x.first() else {
+        return (0, u32::MAX, u32::MAX);
+    };
+    let (mut b, mut low, mut second) = (0, first, u32::MAX);
+    for (i, &v) in x.iter().enumerate().skip(1) {
+        if v < low {
+            (b, low, second) = (i, v, low);
+        } else {
+            second = second.min(v);
+        }
+    }
+    (b, low, second)
 }
 
 #[cfg(test)]
@@ -845,6 +934,19 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn lowest_two_equals_the_scalar_loop(
+            x in proptest::collection::vec(
+                proptest::prop_oneof![0u32..4, proptest::prelude::any::<u32>(), u32::MAX - 2..=u32::MAX],
+                48,
+            ),
+        ) {
+            let x: [u32; 48] = x.try_into().expect("48 lanes");
+            proptest::prop_assert_eq!(lowest_two(&x), lowest_two_scalar(&x));
+            let y: &[u32; 16] = x.first_chunk().expect("16 lanes");
+            proptest::prop_assert_eq!(lowest_two(y), lowest_two_scalar(y));
+        }
+
         #[test]
         fn best_of_all_equals_best_on_any_totals(
             t in proptest::collection::vec(0u32..6, 48),
