@@ -323,7 +323,34 @@ impl Small {
 /// The sums of the table rows of `N` bytes at the offsets `rows`, lane by lane. Every offset
 /// is a row's start (`bucket(..) * stride`), so every row is in the table.
 #[inline(always)]
-fn sum_rows<const N: usize>(table: &[u8], rows: &[u32]) -> [u16; N] {
+fn sum_rows<const N: usize, const WIDE: bool>(table: &[u8], rows: &[u32]) -> [u16; N] {
+    #[cfg(target_arch = "x86_64")]
+    if WIDE && N % 16 == 0 && N <= LANES {
+        use std::arch::x86_64::{
+            __m128i, __m256i, _mm256_add_epi16, _mm256_cvtepu8_epi16, _mm256_setzero_si256,
+            _mm256_storeu_si256, _mm_loadu_si128,
+        };
+        // SAFETY: `WIDE` is only set by `Group::score_words_avx2`, which runs on CPUs with
+        // AVX2. `row` is N bytes long and 16 * c + 16 <= N, so the 16 bytes loaded are in it,
+        // and `chunk` is 16 u16 = 32 bytes; unaligned loads and stores need no alignment.
+        unsafe {
+            let mut acc = [_mm256_setzero_si256(); LANES / 16];
+            for &o in rows {
+                let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) else {
+                    continue;
+                };
+                for (c, a) in acc.iter_mut().enumerate().take(N / 16) {
+                    let v = _mm_loadu_si128(row.as_ptr().add(16 * c) as *const __m128i);
+                    *a = _mm256_add_epi16(*a, _mm256_cvtepu8_epi16(v));
+                }
+            }
+            let mut sums = [0u16; N];
+            for (c, chunk) in sums.chunks_exact_mut(16).enumerate() {
+                _mm256_storeu_si256(chunk.as_mut_ptr() as *mut __m256i, acc[c]);
+            }
+            return sums;
+        }
+    }
     #[cfg(target_arch = "x86_64")]
     if N % 16 == 0 && N <= LANES {
         // Written with SSE2 (always there on x86_64): as plain loops over arrays the sums are
@@ -411,8 +438,8 @@ impl Group {
 
     /// Makes `e` the entry of the word `key` whose rows are at `rows`; `N` is the stride.
     #[inline(always)]
-    fn fill<const N: usize>(&self, key: Key, rows: &[u32], e: &mut Entry) {
-        let sums = sum_rows::<N>(self.table, rows);
+    fn fill<const N: usize, const WIDE: bool>(&self, key: Key, rows: &[u32], e: &mut Entry) {
+        let sums = sum_rows::<N, WIDE>(self.table, rows);
         let max = sums.iter().copied().max().unwrap_or(0);
         let mut key = key;
         key[3] |= (max.div_ceil(256) as u64) << 56;
@@ -453,26 +480,50 @@ impl Group {
             let at = match caches.iter().position(|c| c.table == id) {
                 Some(at) => at,
                 None => {
-                    let bits = (self.bits + 1).clamp(*CACHE_BITS.start(), *CACHE_BITS.end());
-                    let (store, at) = new_entries(1 << bits);
-                    caches.push(WordCache {
-                        table: id,
-                        store,
-                        at,
-                        bits,
-                        rows: vec![0; BATCH * WORD_ROWS].into_boxed_slice(),
-                        batch: Box::new([NO_WORD; BATCH]),
-                    });
+                    caches.push(self.new_cache());
                     caches.len() - 1
                 }
             };
-            self.score_words::<N>(&mut caches[at], doc, range, acc)
+            let cache = &mut caches[at];
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above: all that the function needs.
+                return unsafe { self.score_words_avx2::<N>(cache, doc, range, acc) };
+            }
+            self.score_words::<N, false>(cache, doc, range, acc)
         })
     }
 
-    /// The scoring loop of [`Group::score_cached`].
+    /// An empty word cache for this group.
+    fn new_cache(&self) -> WordCache {
+        let bits = (self.bits + 1).clamp(*CACHE_BITS.start(), *CACHE_BITS.end());
+        let (store, at) = new_entries(1 << bits);
+        WordCache {
+            table: self.table.as_ptr() as usize,
+            store,
+            at,
+            bits,
+            rows: vec![0; BATCH * WORD_ROWS].into_boxed_slice(),
+            batch: Box::new([NO_WORD; BATCH]),
+        }
+    }
+
+    /// [`Group::score_words`] compiled for CPUs with AVX2 (the row sums 16 lanes at a time).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn score_words_avx2<const N: usize>(
+        &self,
+        cache: &mut WordCache,
+        doc: &str,
+        range: std::ops::Range<usize>,
+        acc: &mut [u32],
+    ) -> usize {
+        self.score_words::<N, true>(cache, doc, range, acc)
+    }
+
+    /// The scoring loop of [`Group::score_cached`]; `WIDE`: with AVX2.
     #[inline(always)]
-    fn score_words<const N: usize>(
+    fn score_words<const N: usize, const WIDE: bool>(
         &self,
         cache: &mut WordCache,
         doc: &str,
@@ -518,11 +569,11 @@ impl Group {
             };
             n += 1;
             if n == BATCH {
-                self.run_batch::<N>(doc, &batch[..], entries, rows, &mut small, acc);
+                self.run_batch::<N, WIDE>(doc, &batch[..], entries, rows, &mut small, acc);
                 n = 0;
             }
         });
-        self.run_batch::<N>(doc, &batch[..n], entries, rows, &mut small, acc);
+        self.run_batch::<N, WIDE>(doc, &batch[..n], entries, rows, &mut small, acc);
         small.flush(acc);
         letters
     }
@@ -530,7 +581,7 @@ impl Group {
     /// Adds the totals of the words of a batch: those in the cache at once, then the others
     /// once their table rows, fetched ahead, are summed into their entries.
     #[inline(always)]
-    fn run_batch<const N: usize>(
+    fn run_batch<const N: usize, const WIDE: bool>(
         &self,
         doc: &str,
         batch: &[Pending],
@@ -565,7 +616,7 @@ impl Group {
             let e = &mut entries[p.slot as usize];
             // An earlier word of this batch may have been the same word.
             if !same_word(e, &p.key) {
-                self.fill::<N>(p.key, &rows[from as usize..to as usize], e);
+                self.fill::<N, WIDE>(p.key, &rows[from as usize..to as usize], e);
             }
             small.add_entry::<N>(e, acc);
         }
@@ -821,6 +872,41 @@ mod tests {
             }
         }
         assert!(scored > 100_000, "{scored} letters");
+    }
+
+    /// Both builds of the scoring loop (with and without AVX2, whichever this CPU runs) give
+    /// the table's totals.
+    #[test]
+    fn both_scoring_loops_equal_the_table() {
+        let m = Model::embedded().expect("profiles.bin is well formed");
+        let texts = crate::lang::tests::real_texts();
+        for g in m.groups.iter().filter(|g| g.has_table() && g.stride == 48) {
+            let mut narrow = g.new_cache();
+            let mut wide = g.new_cache();
+            for _ in 0..2 {
+                for (_, text) in &texts {
+                    let mut at = 0;
+                    for line in text.split_inclusive('\n') {
+                        let range = at..at + line.len();
+                        at += line.len();
+                        let mut direct = vec![0u32; g.stride];
+                        let want = (g.score_uncached(line, &mut direct), direct);
+                        let mut a = vec![0u32; g.stride];
+                        let n =
+                            g.score_words::<48, false>(&mut narrow, text, range.clone(), &mut a);
+                        assert_eq!((n, a), want, "{line}");
+                        #[cfg(target_arch = "x86_64")]
+                        if std::arch::is_x86_feature_detected!("avx2") {
+                            let mut b = vec![0u32; g.stride];
+                            // SAFETY: the CPU has AVX2, checked just above.
+                            let n =
+                                unsafe { g.score_words_avx2::<48>(&mut wide, text, range, &mut b) };
+                            assert_eq!((n, b), want, "{line}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
