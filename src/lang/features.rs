@@ -121,31 +121,49 @@ fn char_at(text: &str, i: usize) -> (char, usize) {
 #[inline(always)]
 pub fn for_each_word(text: &str, script: &str, mut f: impl FnMut(&str)) -> usize {
     let bytes = text.as_bytes();
+    // The two scripts whose letters `letter_script` knows without the tables.
+    let (latn, cyrl) = (script == "Latn", script == "Cyrl");
     let mut letters = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         // Up to the next letter; ASCII without decoding.
         let b = bytes[i];
-        if b < 0x80 && !b.is_ascii_alphabetic() {
-            i += 1;
-            continue;
-        }
-        let (c, n) = char_at(text, i);
-        if !is_letter(c) {
-            i += n;
-            continue;
-        }
         let start = i;
-        i += n;
-        let keep = match letter_script(c) {
-            Some(s) => s == script,
-            // A word starting with a mark: the script of the next character decides.
-            None => {
-                i < bytes.len() && letter_script(char_at(text, i).0).is_some_and(|s| s == script)
+        let keep = if b < 0x80 {
+            i += 1;
+            if !b.is_ascii_alphabetic() {
+                continue;
+            }
+            latn
+        } else {
+            let (c, n) = char_at(text, i);
+            i += n;
+            if !is_letter(c) {
+                continue;
+            }
+            match script_is(c, script, latn, cyrl) {
+                Some(k) => k,
+                // A word starting with a mark: the script of the next character decides.
+                None => {
+                    i < bytes.len()
+                        && letter_script(char_at(text, i).0).is_some_and(|s| s == script)
+                }
             }
         };
         let mut chars = 1;
-        while let Some(&b) = bytes.get(i) {
+        loop {
+            // ASCII letters eight at a time, while there are eight bytes.
+            if let Some(chunk) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                let run = ascii_letters(u64::from_le_bytes(*chunk));
+                i += run;
+                chars += run;
+                if run == 8 {
+                    continue;
+                }
+            }
+            let Some(&b) = bytes.get(i) else {
+                break;
+            };
             if b < 0x80 {
                 if !b.is_ascii_alphabetic() {
                     break;
@@ -166,6 +184,33 @@ pub fn for_each_word(text: &str, script: &str, mut f: impl FnMut(&str)) -> usize
         }
     }
     letters
+}
+
+/// Whether the letter or mark `c` is of `script` (`None`: it has no script, as
+/// [`letter_script`] says); `latn` and `cyrl` tell whether `script` is Latin or Cyrillic.
+#[inline(always)]
+fn script_is(c: char, script: &str, latn: bool, cyrl: bool) -> Option<bool> {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphabetic().then_some(latn),
+        0xC0..=0x24F if !matches!(c, '\u{D7}' | '\u{F7}') => Some(latn),
+        0x400..=0x481 | 0x48A..=0x52F => Some(cyrl),
+        _ => letter_script(c).map(|s| s == script),
+    }
+}
+
+/// How many of the eight bytes of `x` (in memory order: little-endian) are ASCII letters
+/// before the first that is not.
+#[inline(always)]
+fn ascii_letters(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Each byte's low seven bits, lowercased: a letter is then in b'a'..=b'z'. Adding to a
+    // value below 0x80 never carries into the next byte.
+    let low = (x | (0x20 * ONES)) & !HIGH;
+    let from_a = low + (0x80 - b'a' as u64) * ONES;
+    let past_z = low + (0x80 - b'z' as u64 - 1) * ONES;
+    let letter = from_a & !past_z & !x & HIGH;
+    ((!letter & HIGH).trailing_zeros() / 8) as usize
 }
 
 /// Calls `f(hash)` for every n-gram of one word (a run of letters, as [`for_each_word`] gives
@@ -209,6 +254,58 @@ fn push(prev: &mut [u32; MAX_ORDER], len: &mut usize, c: u32, f: &mut impl FnMut
 mod tests {
     use super::*;
 
+    /// The definition of [`for_each_word`]: calls `f(word)` for every word of `text` written in `script` (as it stands in `text`, not
+    /// lowercased); returns the number of characters in those words.
+    fn for_each_word_general(text: &str, script: &str, mut f: impl FnMut(&str)) -> usize {
+        let bytes = text.as_bytes();
+        let mut letters = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Up to the next letter; ASCII without decoding.
+            let b = bytes[i];
+            if b < 0x80 && !b.is_ascii_alphabetic() {
+                i += 1;
+                continue;
+            }
+            let (c, n) = char_at(text, i);
+            if !is_letter(c) {
+                i += n;
+                continue;
+            }
+            let start = i;
+            i += n;
+            let keep = match letter_script(c) {
+                Some(s) => s == script,
+                // A word starting with a mark: the script of the next character decides.
+                None => {
+                    i < bytes.len()
+                        && letter_script(char_at(text, i).0).is_some_and(|s| s == script)
+                }
+            };
+            let mut chars = 1;
+            while let Some(&b) = bytes.get(i) {
+                if b < 0x80 {
+                    if !b.is_ascii_alphabetic() {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    let (c, n) = char_at(text, i);
+                    if !is_letter(c) {
+                        break;
+                    }
+                    i += n;
+                }
+                chars += 1;
+            }
+            if keep {
+                letters += chars;
+                f(&text[start..i]);
+            }
+        }
+        letters
+    }
+
     fn ngrams(text: &str, script: &str) -> (usize, usize) {
         let mut n = 0;
         let letters = for_each_ngram(text, script, |_| n += 1);
@@ -229,6 +326,117 @@ mod tests {
         for u in 0..=0x10FFFFu32 {
             if let Some(c) = char::from_u32(u) {
                 assert_eq!(is_letter(c), is_letter_slow(c), "U+{u:04X}");
+            }
+        }
+    }
+
+    /// A word walker: [`for_each_word`] or its definition.
+    type Walk = fn(&str, &str, &mut dyn FnMut(&str)) -> usize;
+
+    /// The words (as ranges of `text`) and the letter count of `text` in `script`, as `each`
+    /// gives them.
+    fn words_by(each: Walk, text: &str, script: &str) -> (usize, Vec<std::ops::Range<usize>>) {
+        let mut words = Vec::new();
+        let base = text.as_ptr() as usize;
+        let letters = each(text, script, &mut |w| {
+            let at = w.as_ptr() as usize - base;
+            words.push(at..at + w.len());
+        });
+        (letters, words)
+    }
+
+    fn assert_words_agree(text: &str) {
+        for script in [
+            "Latn", "Cyrl", "Arab", "Deva", "Hebr", "Grek", "Hani", "Zyyy",
+        ] {
+            assert_eq!(
+                words_by(|t, s, f| for_each_word(t, s, f), text, script),
+                words_by(|t, s, f| for_each_word_general(t, s, f), text, script),
+                "{script}: {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn words_equal_the_definition_on_real_text() {
+        for (_, text) in crate::lang::tests::real_texts() {
+            assert_words_agree(&text);
+            for line in text.lines() {
+                assert_words_agree(line);
+            }
+        }
+    }
+
+    /// Constructed text: words of every length around the eight-byte steps, next to every kind
+    /// of byte and character that may end or start a word.
+    #[test]
+    fn words_equal_the_definition_on_constructed_text() {
+        let pieces = [
+            "a",
+            "Z",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "ABCDEFGHIJKLMNOPQ",
+            "é",
+            "É",
+            "ß",
+            "Ω",
+            "мир",
+            "Мир",
+            "\u{301}",
+            "\u{301}a",
+            "@",
+            "[",
+            "`",
+            "{",
+            "~",
+            "\u{7f}",
+            " ",
+            "\n",
+            "1",
+            "_",
+            "×",
+            "÷",
+            "ª",
+            "\u{10400}",
+            "日本",
+            "\u{5d0}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    assert_words_agree(&format!("{a}{b}{c}"));
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_equal_the_definition(
+            s in proptest::string::string_regex("([a-zA-Z]{1,10}|[ .,'@\\[`{]|[éÉßмиΩ]|\\PC){0,30}").unwrap(),
+        ) {
+            assert_words_agree(&s);
+        }
+
+        #[test]
+        fn ascii_letters_of_any_bytes(x: u64) {
+            let b = x.to_le_bytes();
+            let want = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+            proptest::prop_assert_eq!(ascii_letters(x), want);
+        }
+    }
+
+    #[test]
+    fn ascii_letters_counts_the_leading_letters() {
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut x = *b"abcdEFGH";
+                x[pos] = b;
+                let want = x.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                assert_eq!(ascii_letters(u64::from_le_bytes(x)), want, "{x:?}");
             }
         }
     }

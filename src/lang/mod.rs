@@ -22,7 +22,8 @@ pub mod model;
 
 use crate::config::LanguageConfig;
 use crate::doc::{Flags, LangSource, Segment};
-use model::{best, Model, UNITS_PER_NAT};
+use model::{best, best_of_all, Model, UNITS_PER_NAT};
+use std::ops::Range;
 
 /// Scripts used by one language only, as far as the profiles go: settled without scoring.
 pub const SCRIPT_LANGUAGES: &[(&str, &str)] = &[
@@ -53,13 +54,18 @@ pub const SCRIPT_LANGUAGES: &[(&str, &str)] = &[
 /// Naive Bayes counts overlapping n-grams as independent evidence, so margins run large; the
 /// scale brings them back to something like a probability of being right.
 fn confidence(margin_nats: f32) -> f32 {
-    if margin_nats.is_infinite() {
+    // From `SURE_NATS` on, e^(-margin/scale) < 2^-25 (half the spacing of f32 below 1), so the
+    // result rounds to exactly 1; most margins are that large, and `exp` there goes through
+    // its underflow path.
+    if margin_nats >= SURE_NATS {
         return 1.0;
     }
     1.0 - (-margin_nats / CONFIDENCE_SCALE).exp()
 }
 
 const CONFIDENCE_SCALE: f32 = 4.0;
+/// A margin from which [`confidence`] is 1: e^-18 = 1.5e-8 < 2^-25 = 3.0e-8.
+const SURE_NATS: f32 = 18.0 * CONFIDENCE_SCALE;
 
 /// The language stage, built once from the config.
 pub struct LangTagger {
@@ -195,7 +201,8 @@ impl LangTagger {
         }
     }
 
-    fn own(&self, by: ByScript, text: &str, arena: &mut Vec<u32>) -> Own {
+    /// What the segment `doc[range]` says, its totals appended to `arena` if it is scored.
+    fn own(&self, by: ByScript, doc: &str, range: Range<usize>, arena: &mut Vec<u32>) -> Own {
         match by {
             ByScript::Nothing => Own::Nothing,
             ByScript::Settled(l) => Own::Settled(l),
@@ -203,7 +210,7 @@ impl LangTagger {
                 let group = &self.model.groups[g];
                 let off = arena.len();
                 arena.resize(off + group.stride, 0);
-                let letters = group.score(text, &mut arena[off..]);
+                let letters = group.score_in(doc, range, &mut arena[off..]);
                 if letters == 0 {
                     arena.truncate(off);
                     return Own::Nothing;
@@ -235,7 +242,7 @@ impl LangTagger {
                         by
                     }
                 };
-                self.own(by, &clean[s.text.clone()], &mut arena)
+                self.own(by, clean, s.text.clone(), &mut arena)
             })
             .collect();
         let counts = |s: &Segment| !s.flags.contains(Flags::GARBLED);
@@ -322,16 +329,15 @@ impl LangTagger {
     /// (which then does not count).
     fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: Option<(&[u32], bool)>) -> Label {
         let group = &self.model.groups[g];
-        let allowed = &self.allowed[g];
-        let Some((o, m)) = best(allowed, |i| v[i]) else {
+        let Some((o, m)) = self.best(g, v, None) else {
             return UND;
         };
         let own_conf = confidence(m);
         let own_ok = letters >= self.short_letters && own_conf >= self.min_confidence;
         let context = match ctx {
             None => None,
-            Some((c, true)) => best(allowed, |i| c[i].wrapping_sub(v[i])),
-            Some((c, false)) => best(allowed, |i| c[i]),
+            Some((c, true)) => self.best(g, c, Some(v)),
+            Some((c, false)) => self.best(g, c, None),
         }
         .filter(|&(_, mc)| confidence(mc) >= self.min_confidence);
         match context {
@@ -365,6 +371,29 @@ impl LangTagger {
             None => UND,
         }
     }
+
+    /// The best allowed language of group `g` by `totals` (less `minus`, wrapping, when given)
+    /// and its margin over the second, as [`best`] says.
+    fn best(&self, g: usize, totals: &[u32], minus: Option<&[u32]>) -> Option<(usize, f32)> {
+        let allowed = &self.allowed[g];
+        // `allowed` is a subsequence of the group's slots: all of them when as long.
+        if allowed.len() == self.model.groups[g].langs.len() {
+            let n = allowed.len();
+            let fast = match totals.len() {
+                16 => best_of_all::<16>(totals, minus, n),
+                32 => best_of_all::<32>(totals, minus, n),
+                48 => best_of_all::<48>(totals, minus, n),
+                _ => None,
+            };
+            if fast.is_some() {
+                return fast;
+            }
+        }
+        match minus {
+            Some(v) => best(allowed, |i| totals[i].wrapping_sub(v[i])),
+            None => best(allowed, |i| totals[i]),
+        }
+    }
 }
 
 fn add(acc: &mut [u32], v: &[u32]) {
@@ -372,9 +401,28 @@ fn add(acc: &mut [u32], v: &[u32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
+
+    /// Real text for the tests that compare fast paths with their definitions: the UDHR
+    /// translations and the raw seeds, (file name, text).
+    pub(crate) fn real_texts() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["tests/data/udhr", "raw"] {
+            for e in std::fs::read_dir(root.join(dir)).expect("test data") {
+                files.push(e.expect("entry").path());
+            }
+        }
+        files.sort();
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|f| Some((f.display().to_string(), std::fs::read_to_string(f).ok()?)))
+            .collect();
+        assert!(texts.len() > 20, "{} test texts", texts.len());
+        texts
+    }
 
     fn tagger() -> LangTagger {
         LangTagger::new(&Config::default().language)
@@ -390,6 +438,22 @@ mod tests {
         segs.iter()
             .map(|s| (s.lang, s.lang_source.name()))
             .collect()
+    }
+
+    /// Margins are multiples of 1/16 nat: from `SURE_NATS` on, the formula gives exactly 1.
+    #[test]
+    fn sure_margins_have_confidence_one() {
+        let formula = |m: f32| 1.0 - (-m / CONFIDENCE_SCALE).exp();
+        for k in (SURE_NATS * UNITS_PER_NAT) as u32..2_000_000 {
+            let m = k as f32 / UNITS_PER_NAT;
+            assert_eq!(formula(m), 1.0, "{m}");
+            assert_eq!(confidence(m), 1.0, "{m}");
+        }
+        for m in [f32::INFINITY, f32::MAX, 1e9, SURE_NATS] {
+            assert_eq!(confidence(m), 1.0);
+        }
+        let below = SURE_NATS - 1.0 / UNITS_PER_NAT;
+        assert_eq!(confidence(below), formula(below));
     }
 
     #[test]

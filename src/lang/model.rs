@@ -137,10 +137,21 @@ impl Model {
 const LANES: usize = 48;
 /// Longest word, in bytes, that the cache keeps.
 const KEY_BYTES: usize = 30;
-/// The cache of one thread and group has `1 << CACHE_BITS` entries.
-const CACHE_BITS: u32 = 14;
+/// The cache of one thread and group has twice as many entries as the group's table has rows
+/// (a word sums one row per n-gram, so a table of more rows is a larger vocabulary), within
+/// these bounds.
+const CACHE_BITS: std::ops::RangeInclusive<u32> = 12..=16;
 /// Byte 31 of a key (the bound of the word's totals) is not part of the word.
 const KEY_MASK: [u64; 4] = [!0, !0, !0, !(0xFF << 56)];
+
+/// The key of a word in the cache, as four little-endian words: bytes 0..30 are the word with
+/// its ASCII capitals lowercased (zero-padded), byte 30 its length in bytes.
+///
+/// Words are lowercased before their n-grams are taken, so "The" and "the" have the same totals
+/// and may share an entry. Only ASCII capitals are folded: a byte map that leaves every byte of
+/// a multi-byte character alone, so two words with the same key are the same word but for the
+/// case of ASCII letters, and have the same n-grams.
+type Key = [u64; 4];
 
 /// The totals of one word of a group: the sum of the rows of its n-grams. A word's n-grams do
 /// not depend on its neighbours (`features::word_ngrams`), so its totals can be reused
@@ -148,9 +159,9 @@ const KEY_MASK: [u64; 4] = [!0, !0, !0, !(0xFF << 56)];
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Entry {
-    /// Bytes 0..30: the word as written (zero-padded); byte 30: its length (0: an empty entry);
-    /// byte 31: its largest total divided by 256, rounded up.
-    key: [u64; 4],
+    /// The word's [`Key`] (an empty entry has length 0, which no word has), with its largest
+    /// total divided by 256, rounded up, in byte 31.
+    key: Key,
     sums: [u16; LANES],
 }
 
@@ -164,11 +175,11 @@ const EMPTY: Entry = Entry {
 struct WordCache {
     /// The group's table (its address tells the groups apart).
     table: usize,
-    /// The entries are `store[at..]`.
+    /// The entries are `store[at..at + (1 << bits)]`.
     store: Vec<Entry>,
     at: usize,
-    /// Scratch: the table rows of the words of a batch not in the cache, then room for one
-    /// more word's.
+    bits: u32,
+    /// Scratch: the table rows of the words of a batch not in the cache.
     rows: Box<[u32]>,
     /// Scratch: the words of a batch.
     batch: Box<[Pending; BATCH]>,
@@ -179,75 +190,89 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The key of a word and its slot in a cache, if it is short enough to be cached.
-#[inline(always)]
-fn key_of(word: &[u8]) -> Option<([u64; 4], usize)> {
-    if word.len() > KEY_BYTES {
-        return None;
+/// `PREFIX[n]`: the first `n` bytes of a key.
+static PREFIX: [[u8; 32]; KEY_BYTES + 1] = {
+    let mut m = [[0u8; 32]; KEY_BYTES + 1];
+    let mut n = 0;
+    while n <= KEY_BYTES {
+        let mut i = 0;
+        while i < n {
+            m[n][i] = 0xFF;
+            i += 1;
+        }
+        n += 1;
     }
-    let mut b = [0u8; 32];
-    b[..word.len()].copy_from_slice(word);
-    b[30] = word.len() as u8;
-    let k = [0, 8, 16, 24].map(|i| {
+    m
+};
+
+/// The key of the word of `len` bytes (at most [`KEY_BYTES`]) at the start of `b`, whatever
+/// follows it in `b`.
+#[inline(always)]
+fn key_from(b: &[u8; 32], len: usize) -> Key {
+    let m = &PREFIX[len.min(KEY_BYTES)];
+    let mut k = [0u8; 32];
+    for i in 0..32 {
+        let x = b[i] & m[i];
+        k[i] = x | (((x.wrapping_sub(b'A') < 26) as u8) << 5);
+    }
+    k[30] = len as u8;
+    let word = |i: usize| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
+        w.copy_from_slice(&k[8 * i..8 * i + 8]);
         u64::from_le_bytes(w)
-    });
-    Some((k, slot_of(&k)))
+    };
+    [word(0), word(1), word(2), word(3)]
 }
 
-/// [`key_of`] the word of `len` bytes at `start` in `text`: the same key and slot, read as four
-/// whole words of the text (masked to the word's length) when 32 bytes follow its start, without
-/// copying the word byte by byte.
+/// The key of the word of `len` bytes at `start` in `text`, if it is short enough to be cached:
+/// read as 32 bytes of the text from the word's start when there are that many, copied out
+/// otherwise.
 #[inline(always)]
-fn key_in(text: &[u8], start: usize, len: usize) -> Option<([u64; 4], usize)> {
+fn key_in(text: &[u8], start: usize, len: usize) -> Option<Key> {
     if len > KEY_BYTES {
         return None;
     }
-    let Some(b) = text.get(start..).and_then(|r| r.first_chunk::<32>()) else {
-        return key_of(text.get(start..start + len)?);
-    };
-    let mut k = [0, 1, 2, 3].map(|i| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[8 * i..8 * i + 8]);
-        let n = len.saturating_sub(8 * i).min(8);
-        let mask = if n == 8 { !0 } else { (1u64 << (8 * n)) - 1 };
-        u64::from_le_bytes(w) & mask
-    });
-    k[3] |= (len as u64) << 48;
-    Some((k, slot_of(&k)))
+    match text.get(start..).and_then(|r| r.first_chunk::<32>()) {
+        Some(b) => Some(key_from(b, len)),
+        None => {
+            let mut b = [0u8; 32];
+            b[..len].copy_from_slice(text.get(start..start + len)?);
+            Some(key_from(&b, len))
+        }
+    }
 }
 
-/// The slot of a key in a cache.
+/// The slot of a key in a cache of `1 << bits` entries.
 #[inline(always)]
-fn slot_of(k: &[u64; 4]) -> usize {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = k[0].wrapping_mul(K);
-    h = (h.rotate_left(26) ^ k[1]).wrapping_mul(K);
-    h = (h.rotate_left(26) ^ k[2]).wrapping_mul(K);
-    h = (h.rotate_left(26) ^ k[3]).wrapping_mul(K);
-    (h >> (64 - CACHE_BITS)) as usize
+fn slot_of(k: &Key, bits: u32) -> usize {
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
+    let h = (k[0] ^ k[2]).wrapping_mul(K1) ^ (k[1] ^ k[3]).wrapping_mul(K2);
+    (h >> (64 - bits)) as usize
 }
 
-/// The entries of a new cache: `1 << CACHE_BITS` empty ones from `.1` on in `.0`, placed to
-/// start on a 2 MB boundary and asked to be backed by 2 MB pages (every word looked up lands on
+/// The entries of a new cache: `slots` empty ones from `.1` on in `.0`, placed to start
+/// on a 2 MB boundary and asked to be backed by 2 MB pages (every word looked up lands on
 /// another 4 KB page otherwise, and address translation misses cost as much as the lookup).
-fn new_entries() -> (Vec<Entry>, usize) {
-    const N: usize = 1 << CACHE_BITS;
+fn new_entries(slots: usize) -> (Vec<Entry>, usize) {
     const HUGE: usize = 2 << 20;
     let size = std::mem::size_of::<Entry>();
-    let mut v: Vec<Entry> = Vec::with_capacity(N + HUGE / size);
+    let mut v: Vec<Entry> = Vec::with_capacity(slots + HUGE / size);
     crate::hugepages::advise(&v);
     let addr = v.as_ptr() as usize;
     let at = (addr.next_multiple_of(HUGE) - addr) / size;
-    v.resize(at + N, EMPTY);
+    v.resize(at + slots, EMPTY);
     (v, at)
 }
 
 /// Whether `e` holds the word of `key`.
 #[inline(always)]
-fn same_word(e: &Entry, key: &[u64; 4]) -> bool {
-    (0..4).all(|i| e.key[i] & KEY_MASK[i] == key[i])
+fn same_word(e: &Entry, key: &Key) -> bool {
+    let d = (e.key[0] ^ key[0])
+        | (e.key[1] ^ key[1])
+        | (e.key[2] ^ key[2])
+        | ((e.key[3] & KEY_MASK[3]) ^ key[3]);
+    d == 0
 }
 
 /// Asks the CPU to bring the part of `e` that a group of `stride` languages uses into the cache.
@@ -277,6 +302,15 @@ impl Small {
         self.bound += more;
     }
 
+    /// Adds the first `N` totals of `e`.
+    #[inline(always)]
+    fn add_entry<const N: usize>(&mut self, e: &Entry, acc: &mut [u32]) {
+        self.make_room((e.key[3] >> 56) as u32 * 256, acc);
+        for k in 0..N {
+            self.sums[k] = self.sums[k].wrapping_add(e.sums[k]);
+        }
+    }
+
     fn flush(&mut self, acc: &mut [u32]) {
         acc.iter_mut()
             .zip(&self.sums)
@@ -286,12 +320,77 @@ impl Small {
     }
 }
 
-/// Adds `n` lanes of `src` to `dst`.
+/// The sums of the table rows of `N` bytes at the offsets `rows`, lane by lane. Every offset
+/// is a row's start (`bucket(..) * stride`), so every row is in the table.
 #[inline(always)]
-fn add_lanes<const N: usize>(dst: &mut [u16; LANES], src: &[u16; LANES]) {
-    for k in 0..N {
-        dst[k] = dst[k].wrapping_add(src[k]);
+fn sum_rows<const N: usize, const WIDE: bool>(table: &[u8], rows: &[u32]) -> [u16; N] {
+    #[cfg(target_arch = "x86_64")]
+    if WIDE && N % 16 == 0 && N <= LANES {
+        use std::arch::x86_64::{
+            __m128i, __m256i, _mm256_add_epi16, _mm256_cvtepu8_epi16, _mm256_setzero_si256,
+            _mm256_storeu_si256, _mm_loadu_si128,
+        };
+        // SAFETY: `WIDE` is only set by `Group::score_words_avx2`, which runs on CPUs with
+        // AVX2. `row` is N bytes long and 16 * c + 16 <= N, so the 16 bytes loaded are in it,
+        // and `chunk` is 16 u16 = 32 bytes; unaligned loads and stores need no alignment.
+        unsafe {
+            let mut acc = [_mm256_setzero_si256(); LANES / 16];
+            for &o in rows {
+                let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) else {
+                    continue;
+                };
+                for (c, a) in acc.iter_mut().enumerate().take(N / 16) {
+                    let v = _mm_loadu_si128(row.as_ptr().add(16 * c) as *const __m128i);
+                    *a = _mm256_add_epi16(*a, _mm256_cvtepu8_epi16(v));
+                }
+            }
+            let mut sums = [0u16; N];
+            for (c, chunk) in sums.chunks_exact_mut(16).enumerate() {
+                _mm256_storeu_si256(chunk.as_mut_ptr() as *mut __m256i, acc[c]);
+            }
+            return sums;
+        }
     }
+    #[cfg(target_arch = "x86_64")]
+    if N % 16 == 0 && N <= LANES {
+        // Written with SSE2 (always there on x86_64): as plain loops over arrays the sums are
+        // vectorized or not depending on what the compiler inlines around them.
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi16, _mm_loadu_si128, _mm_setzero_si128, _mm_storeu_si128,
+            _mm_unpackhi_epi8, _mm_unpacklo_epi8,
+        };
+        // SAFETY: SSE2 is part of every x86_64 CPU. `row` is N bytes long and
+        // 16 * c + 16 <= N, so the 16 bytes loaded are in it, and `chunk` is 8 u16 = 16 bytes;
+        // unaligned loads and stores have no alignment requirement.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            let mut acc = [zero; LANES / 8];
+            for &o in rows {
+                let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) else {
+                    continue;
+                };
+                for c in 0..N / 16 {
+                    let v = _mm_loadu_si128(row.as_ptr().add(16 * c) as *const __m128i);
+                    acc[2 * c] = _mm_add_epi16(acc[2 * c], _mm_unpacklo_epi8(v, zero));
+                    acc[2 * c + 1] = _mm_add_epi16(acc[2 * c + 1], _mm_unpackhi_epi8(v, zero));
+                }
+            }
+            let mut sums = [0u16; N];
+            for (c, chunk) in sums.chunks_exact_mut(8).enumerate() {
+                _mm_storeu_si128(chunk.as_mut_ptr() as *mut __m128i, acc[c]);
+            }
+            return sums;
+        }
+    }
+    let mut sums = [0u16; N];
+    for &o in rows {
+        if let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) {
+            for k in 0..N {
+                sums[k] += row[k] as u16;
+            }
+        }
+    }
+    sums
 }
 
 /// Words looked up together: their cache entries, then the table rows of those not cached,
@@ -303,17 +402,17 @@ const WORD_ROWS: usize = 4 * (KEY_BYTES + 1);
 /// A word of a batch: where it is in the text, its key and its slot in the cache.
 #[derive(Clone, Copy)]
 struct Pending {
-    start: u32,
-    end: u32,
+    key: Key,
+    start: usize,
+    len: u32,
     slot: u32,
-    key: [u64; 4],
 }
 
 const NO_WORD: Pending = Pending {
-    start: 0,
-    end: 0,
-    slot: 0,
     key: [0; 4],
+    start: 0,
+    len: 0,
+    slot: 0,
 };
 
 impl Group {
@@ -329,28 +428,18 @@ impl Group {
         let (bits, stride) = (self.bits, self.stride);
         let mut n = 0;
         word_ngrams(word, |h| {
-            rows[n] = (bucket(h, bits) * stride) as u32;
+            if let Some(r) = rows.get_mut(n) {
+                *r = (bucket(h, bits) * stride) as u32;
+            }
             n += 1;
         });
-        n
+        n.min(rows.len())
     }
 
     /// Makes `e` the entry of the word `key` whose rows are at `rows`; `N` is the stride.
     #[inline(always)]
-    fn fill<const N: usize>(&self, key: [u64; 4], rows: &[u32], e: &mut Entry) {
-        let mut sums = [0u16; N];
-        for &o in rows {
-            // Every offset is a row's start (`bucket(..) * stride`), so the row is in the table.
-            if let Some(row) = self
-                .table
-                .get(o as usize..)
-                .and_then(|r| r.first_chunk::<N>())
-            {
-                for k in 0..N {
-                    sums[k] += row[k] as u16;
-                }
-            }
-        }
+    fn fill<const N: usize, const WIDE: bool>(&self, key: Key, rows: &[u32], e: &mut Entry) {
+        let sums = sum_rows::<N, WIDE>(self.table, rows);
         let max = sums.iter().copied().max().unwrap_or(0);
         let mut key = key;
         key[3] |= (max.div_ceil(256) as u64) << 56;
@@ -361,116 +450,175 @@ impl Group {
     /// Adds the costs of the n-grams of `text` (words of this group's script only) to `acc`
     /// (`stride` totals); returns the number of letters scored.
     pub fn score(&self, text: &str, acc: &mut [u32]) -> usize {
+        self.score_in(text, 0..text.len(), acc)
+    }
+
+    /// [`Group::score`] of `doc[range]`. The text after the range may be read (never scored):
+    /// the words of a segment are read whole from the document's text.
+    pub fn score_in(&self, doc: &str, range: std::ops::Range<usize>, acc: &mut [u32]) -> usize {
         debug_assert_eq!(acc.len(), self.stride);
-        if !self.has_table() {
+        if !self.has_table() || doc.get(range.clone()).is_none() {
             return 0;
         }
         match self.stride {
-            16 => self.score_cached::<16>(text, acc),
-            32 => self.score_cached::<32>(text, acc),
-            48 => self.score_cached::<48>(text, acc),
-            _ => self.score_uncached(text, acc),
+            16 => self.score_cached::<16>(doc, range, acc),
+            32 => self.score_cached::<32>(doc, range, acc),
+            48 => self.score_cached::<48>(doc, range, acc),
+            _ => self.score_uncached(&doc[range], acc),
         }
     }
 
-    /// [`Group::score`] through the word cache, for a stride of `N` (at most [`LANES`]).
-    fn score_cached<const N: usize>(&self, text: &str, acc: &mut [u32]) -> usize {
+    /// [`Group::score_in`] through the word cache, for a stride of `N` (at most [`LANES`]).
+    fn score_cached<const N: usize>(
+        &self,
+        doc: &str,
+        range: std::ops::Range<usize>,
+        acc: &mut [u32],
+    ) -> usize {
         WORD_CACHES.with_borrow_mut(|caches| {
             let id = self.table.as_ptr() as usize;
             let at = match caches.iter().position(|c| c.table == id) {
                 Some(at) => at,
                 None => {
-                    let (store, at) = new_entries();
-                    caches.push(WordCache {
-                        table: id,
-                        store,
-                        at,
-                        rows: vec![0; (BATCH + 1) * WORD_ROWS].into_boxed_slice(),
-                        batch: Box::new([NO_WORD; BATCH]),
-                    });
+                    caches.push(self.new_cache());
                     caches.len() - 1
                 }
             };
-            let WordCache {
-                store,
-                at: first,
-                rows,
-                batch,
-                ..
-            } = &mut caches[at];
-            let entries = &mut store[*first..];
-            let mut small = Small {
-                sums: [0; LANES],
-                bound: 0,
-            };
-            let mut n = 0;
-            let base = text.as_ptr() as usize;
-            let letters = for_each_word(text, self.script, |w| {
-                let start = w.as_ptr() as usize - base;
-                let Some((key, slot)) = key_in(text.as_bytes(), start, w.len()) else {
-                    self.add_word(w, &mut small, acc);
-                    return;
-                };
-                let e = &entries[slot];
-                prefetch_entry(e, N);
-                batch[n] = Pending {
-                    start: start as u32,
-                    end: (start + w.len()) as u32,
-                    slot: slot as u32,
-                    key,
-                };
-                n += 1;
-                if n == BATCH {
-                    self.run_batch::<N>(text, &batch[..], entries, rows, &mut small, acc);
-                    n = 0;
-                }
-            });
-            self.run_batch::<N>(text, &batch[..n], entries, rows, &mut small, acc);
-            small.flush(acc);
-            letters
+            let cache = &mut caches[at];
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above: all that the function needs.
+                return unsafe { self.score_words_avx2::<N>(cache, doc, range, acc) };
+            }
+            self.score_words::<N, false>(cache, doc, range, acc)
         })
     }
 
-    /// Adds the totals of the words of a batch, filling the cache entries of those missing.
-    #[inline(always)]
-    fn run_batch<const N: usize>(
+    /// An empty word cache for this group.
+    fn new_cache(&self) -> WordCache {
+        let bits = (self.bits + 1).clamp(*CACHE_BITS.start(), *CACHE_BITS.end());
+        let (store, at) = new_entries(1 << bits);
+        WordCache {
+            table: self.table.as_ptr() as usize,
+            store,
+            at,
+            bits,
+            rows: vec![0; BATCH * WORD_ROWS].into_boxed_slice(),
+            batch: Box::new([NO_WORD; BATCH]),
+        }
+    }
+
+    /// [`Group::score_words`] compiled for CPUs with AVX2 (the row sums 16 lanes at a time).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn score_words_avx2<const N: usize>(
         &self,
-        text: &str,
+        cache: &mut WordCache,
+        doc: &str,
+        range: std::ops::Range<usize>,
+        acc: &mut [u32],
+    ) -> usize {
+        self.score_words::<N, true>(cache, doc, range, acc)
+    }
+
+    /// The scoring loop of [`Group::score_cached`]; `WIDE`: with AVX2.
+    #[inline(always)]
+    fn score_words<const N: usize, const WIDE: bool>(
+        &self,
+        cache: &mut WordCache,
+        doc: &str,
+        range: std::ops::Range<usize>,
+        acc: &mut [u32],
+    ) -> usize {
+        let WordCache {
+            store,
+            at: first,
+            bits,
+            rows,
+            batch,
+            ..
+        } = cache;
+        let Some(entries) = store
+            .get_mut(*first..)
+            .and_then(|s| s.get_mut(..1 << *bits))
+        else {
+            return 0;
+        };
+        let Some(text) = doc.get(range) else {
+            return 0;
+        };
+        let mut small = Small {
+            sums: [0; LANES],
+            bound: 0,
+        };
+        let mut n = 0;
+        let base = doc.as_ptr() as usize;
+        let letters = for_each_word(text, self.script, |w| {
+            let start = w.as_ptr() as usize - base;
+            let Some(key) = key_in(doc.as_bytes(), start, w.len()) else {
+                self.add_word(w, &mut small, acc);
+                return;
+            };
+            let slot = slot_of(&key, *bits);
+            prefetch_entry(&entries[slot], N);
+            batch[n] = Pending {
+                key,
+                start,
+                len: w.len() as u32,
+                slot: slot as u32,
+            };
+            n += 1;
+            if n == BATCH {
+                self.run_batch::<N, WIDE>(doc, &batch[..], entries, rows, &mut small, acc);
+                n = 0;
+            }
+        });
+        self.run_batch::<N, WIDE>(doc, &batch[..n], entries, rows, &mut small, acc);
+        small.flush(acc);
+        letters
+    }
+
+    /// Adds the totals of the words of a batch: those in the cache at once, then the others
+    /// once their table rows, fetched ahead, are summed into their entries.
+    #[inline(always)]
+    fn run_batch<const N: usize, const WIDE: bool>(
+        &self,
+        doc: &str,
         batch: &[Pending],
         entries: &mut [Entry],
         rows: &mut [u32],
         small: &mut Small,
         acc: &mut [u32],
     ) {
-        // The rows of the words not in the cache, fetched ahead.
-        let mut spans = [(0u32, 0u32); BATCH];
+        // The words not in the cache: their place in the batch and the span of their rows.
+        let mut missed = [(0u32, 0u32, 0u32); BATCH];
+        let mut misses = 0;
         let mut used = 0usize;
-        for (p, span) in batch.iter().zip(spans.iter_mut()) {
-            if !same_word(&entries[p.slot as usize], &p.key) {
-                let w = &text[p.start as usize..p.end as usize];
-                let k = self.word_rows(w, &mut rows[used..used + WORD_ROWS]);
-                for &o in &rows[used..used + k] {
-                    prefetch(&self.table[o as usize..]);
-                }
-                *span = (used as u32, (used + k) as u32);
-                used += k;
+        for (i, p) in batch.iter().enumerate() {
+            // Every slot is below the number of entries (`slot_of` with the cache's bits).
+            let e = &entries[p.slot as usize];
+            if same_word(e, &p.key) {
+                small.add_entry::<N>(e, acc);
+                continue;
             }
+            let start = p.start;
+            let w = doc.get(start..start + p.len as usize).unwrap_or("");
+            let k = self.word_rows(w, rows.get_mut(used..).unwrap_or_default());
+            for &o in &rows[used..used + k] {
+                prefetch(self.table.get(o as usize..).unwrap_or_default());
+            }
+            missed[misses] = (i as u32, used as u32, (used + k) as u32);
+            misses += 1;
+            used += k;
         }
-        for (p, &(from, to)) in batch.iter().zip(&spans) {
+        for &(i, from, to) in &missed[..misses] {
+            let p = &batch[i as usize];
             let e = &mut entries[p.slot as usize];
+            // An earlier word of this batch may have been the same word.
             if !same_word(e, &p.key) {
-                if from < to {
-                    self.fill::<N>(p.key, &rows[from as usize..to as usize], e);
-                } else {
-                    // Found above, then replaced by an earlier word of this batch.
-                    let w = &text[p.start as usize..p.end as usize];
-                    let fresh = &mut rows[BATCH * WORD_ROWS..];
-                    let k = self.word_rows(w, fresh);
-                    self.fill::<N>(p.key, &fresh[..k], e);
-                }
+                self.fill::<N, WIDE>(p.key, &rows[from as usize..to as usize], e);
             }
-            small.make_room((e.key[3] >> 56) as u32 * 256, acc);
-            add_lanes::<N>(&mut small.sums, &e.sums);
+            small.add_entry::<N>(e, acc);
         }
     }
 
@@ -544,29 +692,219 @@ pub fn best(allowed: &[usize], total: impl Fn(usize) -> u32) -> Option<(usize, f
     Some((b, margin))
 }
 
+/// [`best`] when every language of a group is allowed: the slots `0..n` of `totals` (less
+/// `minus`, wrapping, when given), several lanes at a time without a branch per language.
+/// The same answer: the first slot of the smallest total, and the smallest of the other
+/// totals.
+#[inline]
+pub fn best_of_all<const N: usize>(
+    totals: &[u32],
+    minus: Option<&[u32]>,
+    n: usize,
+) -> Option<(usize, f32)> {
+    let t = totals.first_chunk::<N>()?;
+    if n == 0 || n > N || N > LANES {
+        return None;
+    }
+    let mut x = *t;
+    if let Some(m) = minus {
+        let m = m.first_chunk::<N>()?;
+        for i in 0..N {
+            x[i] = x[i].wrapping_sub(m[i]);
+        }
+    }
+    // The lanes past the languages hold the largest value: never the first smallest (a
+    // language's lane comes before them), and the largest is where `best` starts the second.
+    let pad = PAD.get(LANES - n..LANES - n + N)?;
+    for i in 0..N {
+        x[i] |= pad[i];
+    }
+    let (b, low, second) = lowest_two(&x);
+    let margin = if second == u32::MAX {
+        f32::INFINITY
+    } else {
+        (second - low) as f32 / UNITS_PER_NAT
+    };
+    Some((b, margin))
+}
+
+/// `LANES` zeros, then `LANES` times the largest value.
+static PAD: [u32; 2 * LANES] = {
+    let mut p = [0; 2 * LANES];
+    let mut i = LANES;
+    while i < 2 * LANES {
+        p[i] = u32::MAX;
+        i += 1;
+    }
+    p
+};
+
+/// The first lane of the smallest value of `x`, that value, and the smallest of the other
+/// lanes' values.
+#[inline(always)]
+fn lowest_two<const N: usize>(x: &[u32; N]) -> (usize, u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    if N % 4 == 0 && N <= LANES {
+        use std::arch::x86_64::{
+            __m128i, _mm_and_si128, _mm_andnot_si128, _mm_castsi128_ps, _mm_cmpeq_epi32,
+            _mm_cmpgt_epi32, _mm_cvtsi128_si32, _mm_loadu_si128, _mm_movemask_ps, _mm_or_si128,
+            _mm_set1_epi32, _mm_shuffle_epi32, _mm_xor_si128,
+        };
+        // SSE2 only compares signed lanes: values are compared with their top bit flipped.
+        // SAFETY: SSE2 is part of every x86_64 CPU; each load reads the 16 bytes of lanes
+        // 4c..4c + 4 of `x`, which has N >= 4c + 4 lanes; unaligned loads need no alignment.
+        unsafe {
+            let min = |a: __m128i, b: __m128i| {
+                let gt = _mm_cmpgt_epi32(a, b);
+                _mm_or_si128(_mm_and_si128(gt, b), _mm_andnot_si128(gt, a))
+            };
+            let all_min = |m: __m128i| {
+                let m = min(m, _mm_shuffle_epi32::<0b01_00_11_10>(m));
+                min(m, _mm_shuffle_epi32::<0b10_11_00_01>(m))
+            };
+            let flip = _mm_set1_epi32(i32::MIN);
+            let mut lanes = [flip; LANES / 4];
+            for (c, l) in lanes.iter_mut().enumerate().take(N / 4) {
+                let p = x.as_ptr().add(4 * c) as *const __m128i;
+                *l = _mm_xor_si128(_mm_loadu_si128(p), flip);
+            }
+            let v = &lanes[..N / 4];
+            let m = all_min(v.iter().fold(v[0], |m, &l| min(m, l)));
+            let low = (_mm_cvtsi128_si32(m) as u32) ^ 0x8000_0000;
+            let mut at = 0u64;
+            for (c, &l) in v.iter().enumerate() {
+                let eq = _mm_castsi128_ps(_mm_cmpeq_epi32(l, m));
+                at |= (_mm_movemask_ps(eq) as u64) << (4 * c);
+            }
+            let b = at.trailing_zeros() as usize;
+            if at.count_ones() > 1 {
+                return (b, low, low);
+            }
+            // One lane holds the smallest value: the second is the smallest of the others.
+            let top = _mm_set1_epi32(i32::MAX);
+            let s = v.iter().fold(top, |s, &l| {
+                let eq = _mm_cmpeq_epi32(l, m);
+                min(
+                    s,
+                    _mm_or_si128(_mm_andnot_si128(eq, l), _mm_and_si128(eq, top)),
+                )
+            });
+            let second = (_mm_cvtsi128_si32(all_min(s)) as u32) ^ 0x8000_0000;
+            return (b, low, second);
+        }
+    }
+    lowest_two_scalar(x)
+}
+
+/// [`lowest_two`], one lane at a time.
+fn lowest_two_scalar(x: &[u32]) -> (usize, u32, u32) {
+    let Some(&first) = x.first() else {
+        return (0, u32::MAX, u32::MAX);
+    };
+    let (mut b, mut low, mut second) = (0, first, u32::MAX);
+    for (i, &v) in x.iter().enumerate().skip(1) {
+        if v < low {
+            (b, low, second) = (i, v, low);
+        } else {
+            second = second.min(v);
+        }
+    }
+    (b, low, second)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::features::for_each_word;
 
-    /// The word cache only saves work: totals from it equal the table's, row by row.
+    /// The definition of a word's key: its bytes with ASCII capitals lowercased, zero-padded,
+    /// and its length in byte 30.
+    fn key_of(word: &[u8]) -> Option<Key> {
+        if word.len() > KEY_BYTES {
+            return None;
+        }
+        let mut b = [0u8; 32];
+        for (k, c) in b.iter_mut().zip(word) {
+            *k = c.to_ascii_lowercase();
+        }
+        b[30] = word.len() as u8;
+        Some([0, 8, 16, 24].map(|i| u64::from_le_bytes(b[i..i + 8].try_into().expect("8"))))
+    }
+
+    fn ngrams_of(word: &str) -> Vec<u32> {
+        let mut v = Vec::new();
+        word_ngrams(word, |h| v.push(h));
+        v
+    }
+
+    /// Segments of real text scored through the cache (twice, so that words come from it) and
+    /// without it: the same totals. Each line is scored as a range of its whole file, as a
+    /// document's segments are.
     #[test]
     fn cached_totals_equal_the_table() {
         let m = Model::embedded().expect("profiles.bin is well formed");
-        let texts = [
-            ("Latn", "The the THE committee met, and the Committee met again: Überprüfungsausschussvorsitzende!"),
-            ("Latn", "Le comité s'est réuni mardi ; le comité a examiné le rapport annuel."),
-            ("Cyrl", "Комитет собрался во вторник, чтобы обсудить годовой отчёт; комитет"),
-            ("Arab", "اجتمعت اللجنة يوم الثلاثاء لمناقشة التقرير السنوي"),
-            ("Latn", "a bb Abcdefghijklmnopqrstuvwxyzabcd abcdefghijklmnopqrstuvwxyzabc"),
-        ];
+        let mut texts: Vec<String> = crate::lang::tests::real_texts()
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        texts.push(
+            "The the THE committee met, and the Committee met again: \
+             Überprüfungsausschussvorsitzende! a bb Abcdefghijklmnopqrstuvwxyzabcd \
+             abcdefghijklmnopqrstuvwxyzabc AbCdEfGhIjKlMnOpQrStUvWxYzAbCd"
+                .to_string(),
+        );
+        let mut scored = 0;
         for _ in 0..2 {
-            for (script, text) in texts {
-                let g = m.group(script).expect("group");
-                let mut cached = vec![0u32; g.stride];
-                let mut direct = vec![0u32; g.stride];
-                let a = g.score(text, &mut cached);
-                let b = g.score_uncached(text, &mut direct);
-                assert_eq!((a, &cached), (b, &direct), "{text}");
+            for text in &texts {
+                let mut at = 0;
+                for line in text.split_inclusive('\n') {
+                    let range = at..at + line.len();
+                    at += line.len();
+                    for g in m.groups.iter().filter(|g| g.has_table()) {
+                        let mut cached = vec![0u32; g.stride];
+                        let mut direct = vec![0u32; g.stride];
+                        let a = g.score_in(text, range.clone(), &mut cached);
+                        let b = g.score_uncached(line, &mut direct);
+                        assert_eq!((a, &cached), (b, &direct), "{}: {line}", g.script);
+                        scored += a;
+                    }
+                }
+            }
+        }
+        assert!(scored > 100_000, "{scored} letters");
+    }
+
+    /// Both builds of the scoring loop (with and without AVX2, whichever this CPU runs) give
+    /// the table's totals.
+    #[test]
+    fn both_scoring_loops_equal_the_table() {
+        let m = Model::embedded().expect("profiles.bin is well formed");
+        let texts = crate::lang::tests::real_texts();
+        for g in m.groups.iter().filter(|g| g.has_table() && g.stride == 48) {
+            let mut narrow = g.new_cache();
+            let mut wide = g.new_cache();
+            for _ in 0..2 {
+                for (_, text) in &texts {
+                    let mut at = 0;
+                    for line in text.split_inclusive('\n') {
+                        let range = at..at + line.len();
+                        at += line.len();
+                        let mut direct = vec![0u32; g.stride];
+                        let want = (g.score_uncached(line, &mut direct), direct);
+                        let mut a = vec![0u32; g.stride];
+                        let n =
+                            g.score_words::<48, false>(&mut narrow, text, range.clone(), &mut a);
+                        assert_eq!((n, a), want, "{line}");
+                        #[cfg(target_arch = "x86_64")]
+                        if std::arch::is_x86_feature_detected!("avx2") {
+                            let mut b = vec![0u32; g.stride];
+                            // SAFETY: the CPU has AVX2, checked just above.
+                            let n =
+                                unsafe { g.score_words_avx2::<48>(&mut wide, text, range, &mut b) };
+                            assert_eq!((n, b), want, "{line}");
+                        }
+                    }
+                }
             }
         }
     }
@@ -576,11 +914,13 @@ mod tests {
         assert_eq!(profiles(), PROFILES);
     }
 
-    /// A key read from whole words of the text equals the key of the word copied out, for every
-    /// length and for words near the end of the text.
+    /// A key read from the text equals the key of the word copied out, for every length and
+    /// for words near the end of the text.
     #[test]
     fn keys_in_text_equal_keys_of_words() {
-        let text = "abcdefghijklmnopqrstuvwxyzÄÖÜäöü0123456789 Комитет собрался xyz".as_bytes();
+        let text = "abcdefghijklmnopqrstuvwxyzÄÖÜäöü0123456789 Комитет собрался xyz \
+                    ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{ \u{7f}\u{c0}\u{de}"
+            .as_bytes();
         for start in 0..text.len() {
             for len in 0..=(text.len() - start).min(KEY_BYTES + 2) {
                 let word = &text[start..start + len];
@@ -588,5 +928,124 @@ mod tests {
             }
         }
         assert_eq!(key_in(text, text.len() + 1, 0), None);
+    }
+
+    /// What makes folding keys sound: words with the same key have the same n-grams. Checked
+    /// on the words of real text, with their ASCII letters in both cases as well.
+    #[test]
+    fn same_key_same_ngrams() {
+        let mut by_key: std::collections::HashMap<Key, Vec<u32>> = Default::default();
+        let mut check = |w: &str| {
+            if let Some(k) = key_of(w.as_bytes()) {
+                let n = ngrams_of(w);
+                let first = by_key.entry(k).or_insert_with(|| n.clone());
+                assert_eq!(*first, n, "{w}");
+            }
+        };
+        for (_, text) in crate::lang::tests::real_texts() {
+            for script in ["Latn", "Cyrl", "Arab", "Deva", "Hebr"] {
+                for_each_word(&text, script, |w| {
+                    check(w);
+                    check(&w.to_ascii_uppercase());
+                    check(&w.to_ascii_lowercase());
+                });
+            }
+        }
+        assert!(by_key.len() > 3_000, "{} keys", by_key.len());
+    }
+
+    /// The best language over all slots, the fast way and the general way, on totals of real
+    /// segments (alone and as a context less a segment) and on constructed ones with ties and
+    /// extreme values.
+    #[test]
+    fn best_of_all_equals_best() {
+        fn check<const N: usize>(t: &[u32], minus: Option<&[u32]>) {
+            for n in 1..=N {
+                let all: Vec<usize> = (0..n).collect();
+                let want = match minus {
+                    Some(m) => best(&all, |i| t[i].wrapping_sub(m[i])),
+                    None => best(&all, |i| t[i]),
+                };
+                assert_eq!(best_of_all::<N>(t, minus, n), want, "{n} {t:?} {minus:?}");
+            }
+            assert_eq!(best_of_all::<N>(t, minus, 0), None);
+        }
+        fn both(t: &[u32], minus: Option<&[u32]>) {
+            match t.len() {
+                16 => check::<16>(t, minus),
+                32 => check::<32>(t, minus),
+                48 => check::<48>(t, minus),
+                n => panic!("{n} lanes"),
+            }
+        }
+        let m = Model::embedded().expect("profiles.bin is well formed");
+        let mut tried = 0;
+        for (_, text) in crate::lang::tests::real_texts().iter().take(12) {
+            for g in m.groups.iter().filter(|g| g.has_table()) {
+                let mut whole = vec![0u32; g.stride];
+                g.score(text, &mut whole);
+                for line in text.lines().take(40) {
+                    let mut v = vec![0u32; g.stride];
+                    if g.score(line, &mut v) > 0 {
+                        both(&v, None);
+                        both(&whole, Some(&v));
+                        tried += 1;
+                    }
+                }
+            }
+        }
+        assert!(tried > 100, "{tried}");
+        for lanes in [16, 32, 48] {
+            let patterns: [&dyn Fn(usize) -> u32; 6] = [
+                &|_| 7,
+                &|i| (i % 3) as u32,
+                &|i| (lanes - i) as u32 % 5,
+                &|i| {
+                    if i % 7 == 3 {
+                        u32::MAX
+                    } else {
+                        1000 + (i as u32 % 4)
+                    }
+                },
+                &|_| u32::MAX,
+                &|i| u32::MAX - (i as u32 & 1),
+            ];
+            for p in patterns {
+                let t: Vec<u32> = (0..lanes).map(p).collect();
+                both(&t, None);
+                let ones = vec![1u32; lanes];
+                both(&t, Some(&ones));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lowest_two_equals_the_scalar_loop(
+            x in proptest::collection::vec(
+                proptest::prop_oneof![0u32..4, proptest::prelude::any::<u32>(), u32::MAX - 2..=u32::MAX],
+                48,
+            ),
+        ) {
+            let x: [u32; 48] = x.try_into().expect("48 lanes");
+            proptest::prop_assert_eq!(lowest_two(&x), lowest_two_scalar(&x));
+            let y: &[u32; 16] = x.first_chunk().expect("16 lanes");
+            proptest::prop_assert_eq!(lowest_two(y), lowest_two_scalar(y));
+        }
+
+        #[test]
+        fn best_of_all_equals_best_on_any_totals(
+            t in proptest::collection::vec(0u32..6, 48),
+            m in proptest::collection::vec(proptest::prelude::any::<u32>(), 48),
+        ) {
+            for n in 1..=48 {
+                let all: Vec<usize> = (0..n).collect();
+                proptest::prop_assert_eq!(best_of_all::<48>(&t, None, n), best(&all, |i| t[i]));
+                proptest::prop_assert_eq!(
+                    best_of_all::<48>(&t, Some(&m), n),
+                    best(&all, |i| t[i].wrapping_sub(m[i]))
+                );
+            }
+        }
     }
 }
