@@ -273,18 +273,24 @@ fn find_terminator(b: &[u8], i: usize, end: usize) -> usize {
             let mask = unsafe {
                 let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
                 let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-                // E0..E3: the leads of Devanagari to Khmer, of general punctuation, of `。`.
-                let e0_e3 = _mm_cmpeq_epi8(
-                    _mm_and_si128(v, _mm_set1_epi8(0xFCu8 as i8)),
-                    _mm_set1_epi8(0xE0u8 as i8),
-                );
                 let ascii = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
-                let two_byte = _mm_or_si128(
-                    _mm_or_si128(_mm_or_si128(eq(0xD6), eq(0xD8)), eq(0xDB)),
-                    _mm_or_si128(eq(0xDC), eq(0xDF)),
-                );
-                let three_byte = _mm_or_si128(e0_e3, _mm_or_si128(eq(0xEA), eq(0xEF)));
-                _mm_movemask_epi8(_mm_or_si128(ascii, _mm_or_si128(two_byte, three_byte))) as u32
+                if _mm_movemask_epi8(v) == 0 {
+                    // All ASCII: only `.`, `!` and `?` can be there.
+                    _mm_movemask_epi8(ascii) as u32
+                } else {
+                    // E0..E3: the leads of Devanagari to Khmer, of general punctuation, of `。`.
+                    let e0_e3 = _mm_cmpeq_epi8(
+                        _mm_and_si128(v, _mm_set1_epi8(0xFCu8 as i8)),
+                        _mm_set1_epi8(0xE0u8 as i8),
+                    );
+                    let two_byte = _mm_or_si128(
+                        _mm_or_si128(_mm_or_si128(eq(0xD6), eq(0xD8)), eq(0xDB)),
+                        _mm_or_si128(eq(0xDC), eq(0xDF)),
+                    );
+                    let three_byte = _mm_or_si128(e0_e3, _mm_or_si128(eq(0xEA), eq(0xEF)));
+                    _mm_movemask_epi8(_mm_or_si128(ascii, _mm_or_si128(two_byte, three_byte)))
+                        as u32
+                }
             };
             // Only the bytes before `end` (the last chunk may read past it).
             let mut m = if end - i < 16 {
