@@ -151,7 +151,8 @@ impl Decoder {
             // simdutf8 validates 16 or 32 bytes per step where the CPU allows (same answer as std).
             if let Ok(text) = simdutf8::basic::from_utf8(raw) {
                 if self.skip_binary {
-                    if let Some(err) = binary_evidence(raw) {
+                    // `raw` has no NUL byte (`has_nul` above).
+                    if let Some(err) = control_evidence(raw) {
                         return Err(err);
                     }
                 }
@@ -582,13 +583,18 @@ fn count_controls(s: &[u8]) -> usize {
 }
 
 fn binary_evidence(raw: &[u8]) -> Option<DecodeError> {
-    let sample = &raw[..raw.len().min(SNIFF_BYTES)];
     if let Some(offset) = memchr::memchr(0, raw) {
         return Some(DecodeError::Binary {
             offset,
             why: "NUL byte",
         });
     }
+    control_evidence(raw)
+}
+
+/// The second half of [`binary_evidence`], for bytes known to have no NUL.
+fn control_evidence(raw: &[u8]) -> Option<DecodeError> {
+    let sample = &raw[..raw.len().min(SNIFF_BYTES)];
     let controls = count_controls(sample);
     if sample.len() >= 32 && controls * 10 > sample.len() {
         let offset = sample

@@ -525,7 +525,7 @@ impl Segmenter {
 /// `text[range]` without the whitespace (`char::is_whitespace`) at its ends, as
 /// [`crate::structure::trim_range`] gives it; ASCII characters are tested from their byte, and
 /// only a non-ASCII character at an end is decoded.
-#[inline]
+#[inline(always)]
 fn trim(text: &str, range: Range<usize>) -> Range<usize> {
     let b = text.as_bytes();
     let ascii_space = |x: u8| matches!(x, b' ' | 0x09..=0x0D);
