@@ -312,105 +312,150 @@ pub fn render_into(src: &str, range: Range<usize>, elide: &[Range<usize>], out: 
         if s >= t {
             continue;
         }
-        push_folded(&src[pos..s], out, &mut pending_space, start_len);
+        push_folded(src, pos..s, out, &mut pending_space, start_len);
         pos = t;
     }
     if pos < range.end {
-        push_folded(&src[pos..range.end], out, &mut pending_space, start_len);
+        push_folded(src, pos..range.end, out, &mut pending_space, start_len);
     }
 }
 
-/// What a byte can start, for [`push_folded`]: 0 text, 1 ASCII whitespace, 2 a lead byte of
-/// non-ASCII whitespace (U+0085, U+00A0, U+1680, U+2000..U+205F and U+3000 start with C2, E1, E2
-/// or E3; most characters with those leads are not whitespace).
-static WS_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b' ' as usize] = 1;
-    t[b'\t' as usize] = 1;
-    t[b'\n' as usize] = 1;
-    t[0x0C] = 1;
-    t[b'\r' as usize] = 1;
-    t[0xC2] = 2;
-    t[0xE1] = 2;
-    t[0xE2] = 2;
-    t[0xE3] = 2;
-    t
-};
-
-/// The length of the whitespace character at byte `i` of `piece` (a character boundary), or 0.
+/// The length of the whitespace character at byte `k` of `b` (a character boundary of UTF-8
+/// text), or 0: ASCII whitespace (space, tab, line feed, form feed, carriage return; not U+000B)
+/// and the non-ASCII characters of `char::is_whitespace` (U+0085, U+00A0, U+1680, U+2000..U+200A,
+/// U+2028, U+2029, U+202F, U+205F, U+3000), told from their bytes.
 #[inline]
-fn ws_len(piece: &str, i: usize) -> usize {
-    match WS_CLASS[piece.as_bytes()[i] as usize] {
-        0 => 0,
-        1 => 1,
-        _ => piece[i..]
-            .chars()
-            .next()
-            .filter(|c| c.is_whitespace())
-            .map_or(0, char::len_utf8),
+fn ws_len(b: &[u8], k: usize) -> usize {
+    let at = |d: usize| b.get(k + d).copied().unwrap_or(0);
+    match b[k] {
+        b' ' | b'\t' | b'\n' | 0x0C | b'\r' => 1,
+        0xC2 if matches!(at(1), 0x85 | 0xA0) => 2,
+        0xE1 if at(1) == 0x9A && at(2) == 0x80 => 3,
+        0xE2 => match (at(1), at(2)) {
+            (0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) | (0x81, 0x9F) => 3,
+            _ => 0,
+        },
+        0xE3 if at(1) == 0x80 && at(2) == 0x80 => 3,
+        _ => 0,
     }
 }
 
-/// Appends `piece` with whitespace runs folded to one space (none at the start of the output).
+/// The first index in `i..end` (`i` a character boundary of the UTF-8 text `b`, `end` another)
+/// where rendering folds whitespace: a whitespace character other than a space ([`ws_len`]), or
+/// the second of two spaces in a row (both in `i..end`); `end` if there is none. Text with none
+/// has only lone spaces.
 ///
-/// Text is copied in stretches that run over single spaces between words, so ordinary prose is
-/// copied a line at a time; the scan tests eight bytes at a time and decodes a character only at
-/// the few lead bytes that can start non-ASCII whitespace.
-fn push_folded(piece: &str, out: &mut String, pending_space: &mut bool, start_len: usize) {
-    let b = piece.as_bytes();
-    let n = b.len();
-    let mut i = 0;
+/// Such a character starts with a byte below 0x20, a space, or one of the lead bytes C2, E1, E2,
+/// E3; SSE2 (part of x86-64) flags those sixteen bytes at a time, and each flagged byte is then
+/// checked, so the scan does not stop at every kana (`E3 81`) or curly quote (`E2 80 99`). The
+/// last chunk may read past `end` (not past `b`), with the bytes there masked off.
+#[inline]
+fn find_fold(b: &[u8], i: usize, end: usize) -> usize {
+    let from = i;
+    #[cfg(target_arch = "x86_64")]
+    let i = {
+        use std::arch::x86_64::*;
+        let mut i = i;
+        // Bit 0 set when the byte before the chunk is a space of `i..end`.
+        let mut carry = 0u32;
+        while i < end && i + 16 <= b.len() {
+            // SAFETY: `i + 16 <= b.len()`, so the sixteen bytes read are in `b`; the intrinsics
+            // are SSE2, which every x86-64 processor has.
+            let (spaces, other) = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+                let leads = _mm_or_si128(
+                    _mm_or_si128(eq(0xC2), eq(0xE1)),
+                    _mm_or_si128(eq(0xE2), eq(0xE3)),
+                );
+                (
+                    _mm_movemask_epi8(eq(b' ')) as u32,
+                    _mm_movemask_epi8(_mm_or_si128(control, leads)) as u32,
+                )
+            };
+            // Only the bytes before `end`.
+            let valid = if end - i < 16 {
+                (1u32 << (end - i)) - 1
+            } else {
+                0xFFFF
+            };
+            let (spaces, other) = (spaces & valid, other & valid);
+            let pairs = spaces & ((spaces << 1) | carry);
+            carry = spaces >> 15;
+            // The first pair, or the first other byte before it that is whitespace.
+            let first_pair = if pairs != 0 {
+                pairs.trailing_zeros()
+            } else {
+                16
+            };
+            let mut m = other;
+            while m != 0 {
+                let k = m.trailing_zeros();
+                if k > first_pair {
+                    break;
+                }
+                if ws_len(b, i + k as usize) > 0 {
+                    return i + k as usize;
+                }
+                m &= m - 1;
+            }
+            if pairs != 0 {
+                return i + first_pair as usize;
+            }
+            i += 16;
+        }
+        i.min(end)
+    };
+    (i..end)
+        .find(|&k| {
+            let x = b[k];
+            (x == b' ' && k > from && b[k - 1] == b' ') || (x != b' ' && ws_len(b, k) > 0)
+        })
+        .unwrap_or(end)
+}
+
+/// Appends `src[range]` with whitespace runs folded to one space (none at the start of the
+/// output, that is before `out[start_len..]` has text).
+///
+/// Text is copied in stretches up to the next place where whitespace folds ([`find_fold`]), so
+/// ordinary prose, with its lone spaces between words, is copied a line at a time.
+fn push_folded(
+    src: &str,
+    range: Range<usize>,
+    out: &mut String,
+    pending_space: &mut bool,
+    start_len: usize,
+) {
+    let b = src.as_bytes();
+    let n = range.end;
+    let mut i = range.start;
     while i < n {
-        let w = ws_len(piece, i);
+        let w = ws_len(b, i);
         if w > 0 {
             *pending_space = true;
             i += w;
             continue;
         }
-        // `i` starts a stretch of text: extend it over text bytes (continuation bytes are text)
-        // and over single ASCII spaces that text follows.
-        let mut j = i;
-        loop {
-            j = crate::bytescan::find_space_candidate(b, j, n);
-            if j < n && ws_len(piece, j) == 0 {
-                // A control byte or a lead byte of a character that is not whitespace.
-                j += 1;
-                continue;
-            }
-            if j + 1 < n && b[j] == b' ' && ws_len(piece, j + 1) == 0 {
-                j += 1;
-                continue;
-            }
-            break;
+        // `i` starts a stretch of text; it ends where whitespace folds, less the space that
+        // starts that run of whitespace (or ends the range).
+        let mut j = find_fold(b, i, n);
+        if b[j - 1] == b' ' {
+            j -= 1;
         }
         if *pending_space && out.len() > start_len {
             out.push(' ');
         }
         *pending_space = false;
-        out.push_str(&piece[i..j]);
+        out.push_str(&src[i..j]);
         i = j;
     }
 }
 
-/// Whether the only whitespace of `piece` is lone ASCII spaces, so that rendering any trimmed range
-/// of it with nothing elided ([`render_into`]) gives that range's text unchanged.
-///
-/// Tests eight bytes at a time for two spaces in a row and for the bytes that can start other
-/// whitespace, decoding a character only at the lead bytes of non-ASCII whitespace.
-pub fn folds_nothing(piece: &str) -> bool {
-    let b = piece.as_bytes();
-    let mut i = 0;
-    loop {
-        i = crate::bytescan::find_fold_candidate(b, i, b.len());
-        let Some(&x) = b.get(i) else {
-            return true;
-        };
-        // A space here is the second of a pair.
-        if x == b' ' || ws_len(piece, i) > 0 {
-            return false;
-        }
-        i += 1;
-    }
+/// Whether the only whitespace of `text[range]` is lone ASCII spaces, so that rendering any
+/// trimmed range of it with nothing elided ([`render_into`]) gives that range's text unchanged.
+pub fn folds_nothing(text: &str, range: Range<usize>) -> bool {
+    find_fold(text.as_bytes(), range.start, range.end) == range.end
 }
 
 #[cfg(test)]
@@ -472,8 +517,8 @@ mod tests {
                 let (x, y) = a.split_at(split);
                 let mut out = String::new();
                 let mut pending = false;
-                push_folded(x, &mut out, &mut pending, 0);
-                push_folded(y, &mut out, &mut pending, 0);
+                push_folded(a, 0..split, &mut out, &mut pending, 0);
+                push_folded(a, split..a.len(), &mut out, &mut pending, 0);
                 assert_eq!(out, folded_reference(&[x, y]), "{a:?} split at {split}");
             }
         }
@@ -493,8 +538,8 @@ mod tests {
             let (x, y) = a.split_at(split);
             let mut out = String::new();
             let mut pending = false;
-            push_folded(x, &mut out, &mut pending, 0);
-            push_folded(y, &mut out, &mut pending, 0);
+            push_folded(&a, 0..split, &mut out, &mut pending, 0);
+            push_folded(&a, split..a.len(), &mut out, &mut pending, 0);
             proptest::prop_assert_eq!(out, folded_reference(&[x, y]));
         }
     }
@@ -502,7 +547,7 @@ mod tests {
     /// Every trimmed range of `s` (between character boundaries), rendered, is its text when
     /// [`folds_nothing`] says so; and `folds_nothing` holds for text with lone spaces only.
     fn check_folds_nothing(s: &str) {
-        let plain = folds_nothing(s);
+        let plain = folds_nothing(s, 0..s.len());
         let by_definition = !s.contains("  ")
             && s.chars()
                 .all(|c| c == ' ' || c == '\u{b}' || !c.is_whitespace());
@@ -547,6 +592,108 @@ mod tests {
             s in proptest::string::string_regex("([ \t\n\r\u{b}\u{c}\u{1c}\u{85}\u{a0}\u{1680}\u{2000}-\u{200d}\u{2028}\u{202f}\u{3000}]|[a-zé.]|\\PC){0,24}").unwrap(),
         ) {
             check_folds_nothing(&s);
+        }
+    }
+
+    /// [`ws_len`] from the bytes equals the definition from the character, for every character.
+    #[test]
+    fn ws_len_equals_its_definition() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            let ws = if c.is_ascii() {
+                c.is_ascii_whitespace()
+            } else {
+                c.is_whitespace()
+            };
+            assert_eq!(ws_len(b, 0), if ws { b.len() } else { 0 }, "{c:?}");
+        }
+    }
+
+    /// The definition of [`find_fold`], a byte at a time.
+    fn find_fold_reference(b: &[u8], i: usize, end: usize) -> usize {
+        (i..end)
+            .find(|&k| {
+                (b[k] == b' ' && k > i && b[k - 1] == b' ') || (b[k] != b' ' && ws_len(b, k) > 0)
+            })
+            .unwrap_or(end)
+    }
+
+    /// Every start, end and byte value in a window of constructed text, against the definition;
+    /// ends inside the buffer make the last chunk read past them.
+    #[test]
+    fn find_fold_equals_its_definition() {
+        let mut buf = "Toute personne a droit  à l\u{a0}éducation.\n人人生而自由\u{3000}“quoted” — x \t fin  "
+            .as_bytes()
+            .to_vec();
+        for pos in (0..buf.len()).step_by(2) {
+            let keep = buf[pos];
+            for x in 0..=255u8 {
+                buf[pos] = x;
+                for i in (0..buf.len()).step_by(3) {
+                    for end in [i, i + 1, i + 2, i + 15, i + 16, i + 17, i + 33, buf.len()] {
+                        let end = end.min(buf.len());
+                        assert_eq!(
+                            find_fold(&buf, i, end),
+                            find_fold_reference(&buf, i, end),
+                            "{pos} {x} {i} {end}"
+                        );
+                    }
+                }
+            }
+            buf[pos] = keep;
+        }
+    }
+
+    /// On real text in many scripts, every line (as a range of the whole text) and every stretch
+    /// between line breaks.
+    #[test]
+    fn find_fold_on_real_text() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for dir in ["raw", "tests/data/udhr"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let Ok(t) = std::fs::read_to_string(e.unwrap().path()) else {
+                    continue;
+                };
+                let b = t.as_bytes();
+                let mut at = 0;
+                while at < b.len() {
+                    assert_eq!(
+                        find_fold(b, at, b.len()),
+                        find_fold_reference(b, at, b.len())
+                    );
+                    let end = t[at..].find('\n').map_or(t.len(), |k| at + k);
+                    assert_eq!(find_fold(b, at, end), find_fold_reference(b, at, end));
+                    at = end + 1;
+                }
+                n += 1;
+            }
+        }
+        assert!(n >= 10);
+    }
+
+    proptest::proptest! {
+        /// A range of a longer text folds nothing exactly when its own text does.
+        #[test]
+        fn folds_nothing_of_a_range_is_that_of_its_text(
+            s in proptest::string::string_regex("([ \t\n\u{b}\u{a0}\u{2003}\u{3000}]|[a-zé.]|\\PC){0,60}").unwrap(),
+            a in 0usize..300,
+            z in 0usize..300,
+        ) {
+            let fix = |mut k: usize| {
+                k = k.min(s.len());
+                while !s.is_char_boundary(k) {
+                    k -= 1;
+                }
+                k
+            };
+            let (a, z) = (fix(a.min(z)), fix(a.max(z)));
+            let piece = &s[a..z];
+            proptest::prop_assert_eq!(
+                folds_nothing(&s, a..z),
+                folds_nothing(piece, 0..piece.len())
+            );
         }
     }
 

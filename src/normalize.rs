@@ -40,7 +40,8 @@ pub struct Normalizer {
 /// set answers both with one bit. A text of stable characters passes the quick check, so the
 /// set is a fast path that never changes a result: anything else asks the library.
 struct StableSet {
-    bits: Vec<u64>,
+    /// Bit `u & 63` of word `u >> 6` for code point `u`.
+    bits: Box<[u64; 0x10000 / 64]>,
 }
 
 impl std::fmt::Debug for StableSet {
@@ -51,7 +52,7 @@ impl std::fmt::Debug for StableSet {
 
 impl StableSet {
     fn build(form: NormForm) -> StableSet {
-        let mut bits = vec![0u64; 0x10000 / 64];
+        let mut bits = Box::new([0u64; 0x10000 / 64]);
         for u in 0..0x10000u32 {
             if let Some(c) = char::from_u32(u) {
                 if stable_slow(form, c) {
@@ -76,8 +77,13 @@ impl StableSet {
     #[inline]
     fn contains(&self, c: char) -> Option<bool> {
         let u = c as u32;
-        let word = self.bits.get((u >> 6) as usize)?;
-        Some(word >> (u & 63) & 1 == 1)
+        (u < 0x10000).then(|| self.has(u))
+    }
+
+    /// Whether code point `u` (below U+10000) is stable.
+    #[inline(always)]
+    fn has(&self, u: u32) -> bool {
+        self.bits[(u >> 6) as usize & 0x3FF] >> (u & 63) & 1 == 1
     }
 }
 
@@ -137,6 +143,73 @@ fn quick_check(set: &StableSet, form: NormForm, s: &str) -> IsNormalized {
 fn stable_slow(form: NormForm, c: char) -> bool {
     canonical_combining_class(c) == 0
         && quick_slow(form, c.encode_utf8(&mut [0; 4])) == IsNormalized::Yes
+}
+
+/// Whether the character at byte `i` of `b` (UTF-8, `i` a character boundary) may be one that a
+/// character rule changes, told from its first bytes: C0 controls but tab and line feed, DEL,
+/// U+0080..U+00A0, U+00AD, U+1680, U+2000..U+200A, U+2028..U+202F, U+205F, U+2066..U+2069,
+/// U+3000, U+FB00..U+FDFF and U+FE40..U+FEFF. Every character [`Normalizer::action`] does not
+/// keep is one of them (tested); the rest are kept.
+#[inline(always)]
+fn may_change(b: &[u8], i: usize) -> bool {
+    let at = |d: usize| b.get(i + d).copied().unwrap_or(0);
+    match b[i] {
+        0x00..=0x08 | 0x0B..=0x1F | 0x7F => true,
+        0xC2 => matches!(at(1), 0x80..=0xA0 | 0xAD),
+        0xE1 => at(1) == 0x9A && at(2) == 0x80,
+        0xE2 => match at(1) {
+            0x80 => matches!(at(2), 0x80..=0x8A | 0xA8..=0xAF),
+            0x81 => matches!(at(2), 0x9F | 0xA6..=0xA9),
+            _ => false,
+        },
+        0xE3 => at(1) == 0x80 && at(2) == 0x80,
+        0xEF => matches!(at(1), 0xAC..=0xB7 | 0xB9..=0xBB),
+        _ => false,
+    }
+}
+
+/// The first index at or after `i` (a character boundary) of a character that may change
+/// ([`may_change`]); `b.len()` if there is none.
+///
+/// Only bytes below 0x20 but tab and line feed, DEL and the lead bytes C2, E1, E2, E3, EF can
+/// start one, and none is a continuation byte; SSE2 (part of x86-64) flags them sixteen bytes at
+/// a time and each is then checked, so curly quotes (`E2 80 99`) and kana (`E3 81`) do not stop
+/// the scan.
+#[inline]
+fn find_rule(b: &[u8], i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    let i = {
+        use std::arch::x86_64::*;
+        let mut i = i;
+        while i + 16 <= b.len() {
+            // SAFETY: `i + 16 <= b.len()`, so the sixteen bytes read are in `b`; the intrinsics
+            // are SSE2, which every x86-64 processor has.
+            let mask = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                let control = _mm_andnot_si128(
+                    _mm_or_si128(eq(b'\t'), eq(b'\n')),
+                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
+                );
+                let leads = _mm_or_si128(
+                    _mm_or_si128(_mm_or_si128(eq(0xC2), eq(0xE1)), eq(0xE2)),
+                    _mm_or_si128(_mm_or_si128(eq(0xE3), eq(0xEF)), eq(0x7F)),
+                );
+                _mm_movemask_epi8(_mm_or_si128(control, leads)) as u32
+            };
+            let mut m = mask;
+            while m != 0 {
+                let k = i + m.trailing_zeros() as usize;
+                if may_change(b, k) {
+                    return k;
+                }
+                m &= m - 1;
+            }
+            i += 16;
+        }
+        i
+    };
+    (i..b.len()).find(|&k| may_change(b, k)).unwrap_or(b.len())
 }
 
 /// A normalized text and the maps back to its input (empty when nothing changed).
@@ -231,31 +304,10 @@ impl Normalizer {
         if !self.any_rule {
             return None;
         }
-        // Only these first two bytes can start a character that a rule changes: C0 controls,
-        // U+0080..U+00AD, U+1680, U+2000..U+207F, U+3000, U+FB00..U+FDFF, U+FE70..U+FEFF.
         let bytes = text.as_bytes();
-        let trigger_at = |i: usize| -> bool {
-            let next = bytes.get(i + 1).copied().unwrap_or(0);
-            match bytes[i] {
-                0x00..=0x08 | 0x0B..=0x1F | 0x7F => true,
-                0xC2 => next <= 0xAD,
-                0xE1 => next == 0x9A,
-                0xE2 => next == 0x80 || next == 0x81,
-                0xE3 => next == 0x80,
-                0xEF => matches!(next, 0xAC..=0xB7 | 0xB9..=0xBB),
-                _ => false,
-            }
-        };
         let find = |from: usize| {
-            let mut i = from;
-            while i < bytes.len() {
-                i = crate::bytescan::find_rule_candidate(bytes, i, bytes.len());
-                if i < bytes.len() && trigger_at(i) {
-                    return Some(i);
-                }
-                i += 1;
-            }
-            None
+            let i = find_rule(bytes, from);
+            (i < bytes.len()).then_some(i)
         };
         let mut pos = find(0)?;
         let mut out: Option<(String, SpanMapBuilder)> = None;
@@ -398,6 +450,56 @@ mod tests {
                 }
             }
             assert_eq!(set.contains('\u{1D400}'), None);
+        }
+    }
+
+    /// Every character some rule changes (all rules on) is one [`may_change`] stops at.
+    #[test]
+    fn may_change_covers_every_rule() {
+        let mut cfg = Config::default().normalize;
+        cfg.line_endings = true;
+        cfg.controls = true;
+        cfg.spaces = true;
+        cfg.soft_hyphens = true;
+        cfg.bom = true;
+        cfg.bidi_controls = true;
+        cfg.arabic_presentation_forms = true;
+        cfg.ligatures = true;
+        let n = Normalizer::new(&cfg);
+        let mut changed = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            for next in [None, Some('\n'), Some('a')] {
+                if !matches!(n.action(c, next), Action::Keep) {
+                    changed += 1;
+                    assert!(may_change(b, 0), "{c:?}");
+                }
+            }
+        }
+        assert!(changed > 1000);
+    }
+
+    /// [`find_rule`] against its byte-at-a-time definition, at every start and with every byte
+    /// value in a window of constructed text.
+    #[test]
+    fn find_rule_equals_its_definition() {
+        let mut buf =
+            "Toute personne a droit\u{a0}à l’éducation.\r\n人人生而自由\u{3000}“x” ﬁn \u{ad}\t fin"
+                .as_bytes()
+                .to_vec();
+        for pos in 0..buf.len() {
+            let keep = buf[pos];
+            for x in 0..=255u8 {
+                buf[pos] = x;
+                for i in (0..buf.len()).step_by(3) {
+                    let want = (i..buf.len())
+                        .find(|&k| may_change(&buf, k))
+                        .unwrap_or(buf.len());
+                    assert_eq!(find_rule(&buf, i), want, "{pos} {x} {i}");
+                }
+            }
+            buf[pos] = keep;
         }
     }
 

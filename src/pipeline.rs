@@ -20,6 +20,7 @@ use crate::doc::{folds_nothing, render_into, Block, DropReason, Flags, SegKind, 
 use crate::filter::Filter;
 use crate::input::{list_inputs, read_doc, InputDoc, InputError};
 use crate::lang::LangTagger;
+use crate::mojibake::Repaired;
 use crate::normalize::Normalizer;
 use crate::output::{round4, DocumentLine, OutputError, Writer};
 use crate::report::{Report, StageTimes};
@@ -159,28 +160,40 @@ impl Stages {
     /// by `\n`). Kept out of line so profiles show the segment step on its own.
     #[inline(never)]
     fn segment_blocks(&self, text: &str, blocks: &[Block]) -> (String, Vec<Segment>) {
-        let mut segments = Vec::new();
-        let mut clean = String::with_capacity(text.len());
-        let mut scratch = Vec::new();
-        // Without U+FFFD in the text, no rendering has one.
-        let has_replacement =
-            memchr::memmem::find(text.as_bytes(), "\u{FFFD}".as_bytes()).is_some();
-        for (bi, block) in blocks.iter().enumerate() {
-            let boiler = DropReason::from_block(block.kind);
-            let sentence_unit = self.cfg.segment.unit == SegmentUnit::Sentence && boiler.is_none();
-            scratch.clear();
+        // The segments' source ranges of every block first, so that the segments (large
+        // values) are allocated once, at their number.
+        let mut ranges: Vec<Range<usize>> = Vec::with_capacity(blocks.len() * 2);
+        // Per block: where its ranges end, and whether they render as their own text.
+        let mut plan: Vec<(usize, bool)> = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            let sentence_unit = self.cfg.segment.unit == SegmentUnit::Sentence
+                && DropReason::from_block(block.kind).is_none();
             // Sentences are trimmed ranges of the block: when nothing is elided and the block's
             // only whitespace is lone spaces, each renders to its own text.
-            let as_is = sentence_unit
-                && block.elide.is_empty()
-                && folds_nothing(&text[block.range.clone()]);
+            let as_is =
+                sentence_unit && block.elide.is_empty() && folds_nothing(text, block.range.clone());
             if sentence_unit {
                 self.segmenter
-                    .sentences(text, block.range.clone(), &mut scratch);
+                    .sentences(text, block.range.clone(), &mut ranges);
             } else {
-                scratch.push(block.range.clone());
+                ranges.push(block.range.clone());
             }
-            for r in scratch.drain(..) {
+            plan.push((ranges.len(), as_is));
+        }
+        let mut segments = Vec::with_capacity(ranges.len());
+        let mut clean = String::with_capacity(text.len());
+        // Without U+FFFD in the text, no rendering has one.
+        let has_replacement = replacement_finder().find(text.as_bytes()).is_some();
+        let mut from = 0;
+        for (bi, (block, &(to, as_is))) in blocks.iter().zip(&plan).enumerate() {
+            let boiler = DropReason::from_block(block.kind);
+            let sentence_unit = self.cfg.segment.unit == SegmentUnit::Sentence && boiler.is_none();
+            let kind = if sentence_unit {
+                SegKind::Sentence
+            } else {
+                SegKind::Block(block.kind)
+            };
+            for r in &ranges[from..to] {
                 if !clean.is_empty() {
                     clean.push('\n');
                 }
@@ -190,13 +203,8 @@ impl Stages {
                 } else {
                     render_into(text, r.clone(), &block.elide, &mut clean);
                 }
-                let kind = if sentence_unit {
-                    SegKind::Sentence
-                } else {
-                    SegKind::Block(block.kind)
-                };
                 let mut seg = Segment::new(r.clone(), t0..clean.len(), bi, kind);
-                seg.flags = segment_flags(text, block, &r, &clean[t0..], has_replacement);
+                seg.flags = segment_flags(text, block, r, &clean[t0..], has_replacement);
                 if let Some(reason) = boiler {
                     if !self.cfg.structure.keep_boilerplate {
                         seg.dropped = Some(reason);
@@ -204,6 +212,7 @@ impl Stages {
                 }
                 segments.push(seg);
             }
+            from = to;
         }
         (clean, segments)
     }
@@ -263,33 +272,13 @@ impl Stages {
         clock.lap(STRUCTURE);
 
         let (mut clean, mut segments) = self.segment_blocks(text, &blocks);
-        // Back to raw bytes and lines; mojibake flags.
-        let maps: Vec<&SpanMap> = normalized
-            .maps
-            .iter()
-            .chain(repaired.as_ref().map(|r| &r.map))
-            .collect();
-        for seg in &mut segments {
-            let mut r = seg.src.clone();
-            for m in &maps {
-                r = m.range(r);
-            }
-            if let Some(rep) = &repaired {
-                let mut rr = seg.src.clone();
-                for m in &normalized.maps {
-                    rr = m.range(rr);
-                }
-                if rep
-                    .repaired
-                    .iter()
-                    .any(|x| x.start < rr.end && rr.start < x.end)
-                {
-                    seg.flags.insert(Flags::REPAIRED_MOJIBAKE);
-                }
-            }
-            seg.line = lines.partition_point(|&s| s <= r.start);
-            seg.raw = decoded.map.range(r);
-        }
+        map_back(
+            &mut segments,
+            &normalized.maps,
+            repaired.as_ref(),
+            &decoded.map,
+            &lines,
+        );
         clock.lap(SEGMENT);
 
         for seg in segments.iter_mut().filter(|s| s.dropped.is_none()) {
@@ -325,6 +314,63 @@ impl Stages {
             warnings,
         }
     }
+}
+
+/// Maps the segments' source ranges back to the raw bytes and lines (through the normalization
+/// maps, the mojibake repair and the decoding), and flags the segments that overlap a repair.
+/// Kept out of line so profiles show it apart; part of the segment step.
+#[inline(never)]
+fn map_back(
+    segments: &mut [Segment],
+    norm_maps: &[SpanMap],
+    repaired: Option<&Repaired>,
+    decoded_map: &SpanMap,
+    lines: &[usize],
+) {
+    let maps: Vec<&SpanMap> = norm_maps.iter().chain(repaired.map(|r| &r.map)).collect();
+    // Valid UTF-8 is its own raw bytes: nothing to translate.
+    let decoded_map = (!decoded_map.is_plain_identity()).then_some(decoded_map);
+    // Segments come in text order, so their lines are found walking forward.
+    let mut line = 0;
+    for seg in segments {
+        let mut r = seg.src.clone();
+        for m in &maps {
+            r = m.range(r);
+        }
+        if let Some(rep) = repaired {
+            let mut rr = seg.src.clone();
+            for m in norm_maps {
+                rr = m.range(rr);
+            }
+            if rep
+                .repaired
+                .iter()
+                .any(|x| x.start < rr.end && rr.start < x.end)
+            {
+                seg.flags.insert(Flags::REPAIRED_MOJIBAKE);
+            }
+        }
+        // The number of line starts at or before `r.start`.
+        if line > 0 && lines[line - 1] > r.start {
+            line = lines.partition_point(|&s| s <= r.start);
+        } else {
+            while line < lines.len() && lines[line] <= r.start {
+                line += 1;
+            }
+        }
+        seg.line = line;
+        seg.raw = match decoded_map {
+            Some(m) => m.range(r),
+            None => r,
+        };
+    }
+}
+
+/// A searcher for U+FFFD, built once (building one costs more than searching most documents).
+fn replacement_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new("\u{FFFD}".as_bytes()))
 }
 
 fn segment_flags(
@@ -521,7 +567,7 @@ mod tests {
                 };
                 let text = stages.normalizer.normalize(&t).text;
                 for b in stages.structurer.blocks(&text) {
-                    if !b.elide.is_empty() || !folds_nothing(&text[b.range.clone()]) {
+                    if !b.elide.is_empty() || !folds_nothing(&text, b.range.clone()) {
                         continue;
                     }
                     plain += 1;

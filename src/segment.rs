@@ -10,7 +10,6 @@
 //! and Bengali (`।`, `॥`), Armenian, Ethiopic, Myanmar, Tibetan and Khmer full stops. A line break
 //! inside a block is whitespace, not a boundary: blocks come from the structure stage.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::config::SegmentConfig;
@@ -37,8 +36,101 @@ const ABBREVIATIONS: &[&str] = &[
 /// The sentence splitter, built once from the config.
 #[derive(Debug, Clone)]
 pub struct Segmenter {
-    abbreviations: HashSet<String>,
+    abbreviations: WordSet,
     max_bytes: usize,
+}
+
+/// A set of short words, looked up by their bytes without allocating: open addressing over
+/// xxh3 hashes (a period is followed by a lookup of the word before it, so this is on the
+/// scanner's path once per sentence).
+#[derive(Debug, Clone)]
+struct WordSet {
+    slots: Box<[Option<Box<str>>]>,
+    /// The longest word, in bytes: longer ones are not looked up.
+    max_len: usize,
+}
+
+impl WordSet {
+    fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> WordSet {
+        let mut words: Vec<&str> = words.into_iter().collect();
+        words.sort_unstable();
+        words.dedup();
+        // At most a quarter full, so probes are short.
+        let n = (words.len() * 4).next_power_of_two().max(16);
+        let mut slots: Vec<Option<Box<str>>> = vec![None; n];
+        for w in &words {
+            let mut k = Self::home(w, n);
+            while slots[k].is_some() {
+                k = (k + 1) & (n - 1);
+            }
+            slots[k] = Some((*w).into());
+        }
+        WordSet {
+            slots: slots.into_boxed_slice(),
+            max_len: words.iter().map(|w| w.len()).max().unwrap_or(0),
+        }
+    }
+
+    #[inline]
+    fn home(w: &str, n: usize) -> usize {
+        xxhash_rust::xxh3::xxh3_64(w.as_bytes()) as usize & (n - 1)
+    }
+
+    fn contains(&self, w: &str) -> bool {
+        if w.len() > self.max_len {
+            return false;
+        }
+        let n = self.slots.len();
+        let mut k = Self::home(w, n);
+        while let Some(s) = &self.slots[k] {
+            if **s == *w {
+                return true;
+            }
+            k = (k + 1) & (n - 1);
+        }
+        false
+    }
+
+    /// Whether `w` or its lowercase form (`str::to_lowercase`) is in the set, without
+    /// allocating: an ASCII word is lowercased byte by byte, another one a character at a time
+    /// (`str::to_lowercase` differs from that only for `Σ`, which takes the allocating way).
+    fn contains_as_is_or_lowercase(&self, w: &str) -> bool {
+        if self.contains(w) {
+            return true;
+        }
+        const CAP: usize = 64;
+        let mut buf = [0u8; CAP];
+        if self.max_len > CAP {
+            return self.contains(&w.to_lowercase());
+        }
+        if w.is_ascii() {
+            // Lowercasing keeps the length; a word without capitals was looked up already.
+            if w.len() > self.max_len || !w.bytes().any(|x| x.is_ascii_uppercase()) {
+                return false;
+            }
+            let l = &mut buf[..w.len()];
+            l.copy_from_slice(w.as_bytes());
+            l.make_ascii_lowercase();
+            return std::str::from_utf8(l).is_ok_and(|l| self.contains(l));
+        }
+        let mut n = 0;
+        for c in w.chars() {
+            if c == 'Σ' {
+                return self.contains(&w.to_lowercase());
+            }
+            for l in c.to_lowercase() {
+                let k = l.len_utf8();
+                if n + k > self.max_len {
+                    // Longer than every word of the set.
+                    return false;
+                }
+                l.encode_utf8(&mut buf[n..n + k]);
+                n += k;
+            }
+        }
+        // Whole characters were written, so the bytes are UTF-8.
+        std::str::from_utf8(&buf[..n]).is_ok_and(|l| self.contains(l))
+    }
 }
 
 /// How a terminator ends a sentence.
@@ -116,45 +208,115 @@ fn is_opener(c: char) -> bool {
     )
 }
 
-/// Lead bytes of every terminator (the ASCII ones and those of other scripts), as a table.
-static CANDIDATE: [bool; 256] = {
-    let mut t = [false; 256];
-    let leads = [
-        b'.', b'!', b'?', 0xD6, 0xD8, 0xDB, 0xDC, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xEA, 0xEF,
-    ];
+/// The terminators other than `.`, `!` and `?`; [`terminator`] gives their kinds. Only their
+/// first two bytes matter here: the scanner stops where a character starts with one of these
+/// pairs, and decodes it.
+const NON_ASCII_TERMINATORS: [char; 24] = [
+    '‼', '⁇', '⁈', '⁉', '؟', '۔', '।', '॥', '։', '።', '፧', '။', '།', '។', '܀', '߹', '᙮', '꓿', '。',
+    '！', '？', '｡', '．', '…',
+];
+
+/// The first two bytes of the UTF-8 form of `c` (not ASCII).
+const fn lead_pair(c: char) -> (u8, u8) {
+    let u = c as u32;
+    if u < 0x800 {
+        ((0xC0 | (u >> 6)) as u8, (0x80 | (u & 0x3F)) as u8)
+    } else if u < 0x10000 {
+        ((0xE0 | (u >> 12)) as u8, (0x80 | ((u >> 6) & 0x3F)) as u8)
+    } else {
+        ((0xF0 | (u >> 18)) as u8, (0x80 | ((u >> 12) & 0x3F)) as u8)
+    }
+}
+
+/// For every lead byte, a bit per second byte (its low six bits) with which a non-ASCII
+/// terminator starts.
+static PAIRS: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut k = 0;
-    while k < leads.len() {
-        t[leads[k] as usize] = true;
+    while k < NON_ASCII_TERMINATORS.len() {
+        let (lead, second) = lead_pair(NON_ASCII_TERMINATORS[k]);
+        t[lead as usize] |= 1 << (second & 0x3F);
         k += 1;
     }
     t
 };
 
-#[inline]
-fn candidate_byte(b: u8) -> bool {
-    CANDIDATE[b as usize]
+/// Whether the character at `b[k]` (a character boundary) may be a terminator: `.`, `!`, `?`,
+/// or a character that starts with the first two bytes of another terminator.
+#[inline(always)]
+fn may_terminate(b: &[u8], k: usize) -> bool {
+    let x = b[k];
+    if x < 0x80 {
+        return matches!(x, b'.' | b'!' | b'?');
+    }
+    let pairs = PAIRS[x as usize];
+    pairs != 0 && b.get(k + 1).is_some_and(|&y| pairs >> (y & 0x3F) & 1 == 1)
 }
 
-/// The length of the UTF-8 character that lead byte `x` starts (1 for anything else).
+/// The first index in `i..end` (`i` a character boundary) of a character that may be a
+/// terminator ([`may_terminate`]); `end` if there is none.
+///
+/// Only `.`, `!`, `?` and the lead bytes of the other terminators can start one, and none of
+/// them is a continuation byte, so every byte found is a character boundary. SSE2 (part of
+/// x86-64) tests sixteen bytes at a time for those bytes; the pair of bytes is checked at each
+/// one, so Devanagari letters (`E0 A4`) or kana (`E3 81`) do not stop the scan. The last chunk
+/// may read past `end` (not past `b`), with the bytes there masked off.
 #[inline]
-fn utf8_len(x: u8) -> usize {
-    match x {
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xFF => 4,
-        _ => 1,
-    }
+fn find_terminator(b: &[u8], i: usize, end: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    let i = {
+        use std::arch::x86_64::*;
+        let mut i = i;
+        while i < end && i + 16 <= b.len() {
+            // SAFETY: `i + 16 <= b.len()`, so the sixteen bytes read are in `b`; the intrinsics
+            // are SSE2, which every x86-64 processor has.
+            let mask = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                let ascii = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
+                if _mm_movemask_epi8(v) == 0 {
+                    // All ASCII: only `.`, `!` and `?` can be there.
+                    _mm_movemask_epi8(ascii) as u32
+                } else {
+                    // E0..E3: the leads of Devanagari to Khmer, of general punctuation, of `。`.
+                    let e0_e3 = _mm_cmpeq_epi8(
+                        _mm_and_si128(v, _mm_set1_epi8(0xFCu8 as i8)),
+                        _mm_set1_epi8(0xE0u8 as i8),
+                    );
+                    let two_byte = _mm_or_si128(
+                        _mm_or_si128(_mm_or_si128(eq(0xD6), eq(0xD8)), eq(0xDB)),
+                        _mm_or_si128(eq(0xDC), eq(0xDF)),
+                    );
+                    let three_byte = _mm_or_si128(e0_e3, _mm_or_si128(eq(0xEA), eq(0xEF)));
+                    _mm_movemask_epi8(_mm_or_si128(ascii, _mm_or_si128(two_byte, three_byte)))
+                        as u32
+                }
+            };
+            // Only the bytes before `end` (the last chunk may read past it).
+            let mut m = if end - i < 16 {
+                mask & ((1u32 << (end - i)) - 1)
+            } else {
+                mask
+            };
+            while m != 0 {
+                let k = i + m.trailing_zeros() as usize;
+                if may_terminate(b, k) {
+                    return k;
+                }
+                m &= m - 1;
+            }
+            i += 16;
+        }
+        i.min(end)
+    };
+    (i..end).find(|&k| may_terminate(b, k)).unwrap_or(end)
 }
 
 impl Segmenter {
     pub fn new(cfg: &SegmentConfig) -> Segmenter {
-        let mut abbreviations: HashSet<String> =
-            ABBREVIATIONS.iter().map(|s| s.to_string()).collect();
-        for a in &cfg.abbreviations {
-            abbreviations.insert(a.trim_end_matches('.').to_string());
-        }
+        let extra = cfg.abbreviations.iter().map(|a| a.trim_end_matches('.'));
         Segmenter {
-            abbreviations,
+            abbreviations: WordSet::new(ABBREVIATIONS.iter().copied().chain(extra)),
             max_bytes: cfg.max_bytes,
         }
     }
@@ -164,28 +326,22 @@ impl Segmenter {
         self.scan::<true>(text, range, out);
     }
 
-    /// [`Segmenter::sentences`]; `WHOLE` steps over a non-ASCII character that cannot end a
-    /// sentence at once, otherwise a byte at a time (the reference the tests compare with).
-    fn scan<const WHOLE: bool>(
-        &self,
-        text: &str,
-        range: Range<usize>,
-        out: &mut Vec<Range<usize>>,
-    ) {
+    /// [`Segmenter::sentences`]; `FAST` jumps from one possible terminator to the next
+    /// ([`find_terminator`]), otherwise every character is decoded and asked (the reference the
+    /// tests compare with).
+    fn scan<const FAST: bool>(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
         let bytes = text.as_bytes();
         let end = range.end;
         let mut start = range.start;
         let mut i = range.start;
         while i < end {
-            let x = bytes[i];
-            if x < 0x80 && !matches!(x, b'.' | b'!' | b'?') {
-                // ASCII: skip eight bytes at a time to the next terminator or non-ASCII byte.
-                i = crate::bytescan::find_set_or_non_ascii(bytes, i, end, b".!?");
-                continue;
-            }
-            if !candidate_byte(x) {
-                // `i` is a character boundary: step over the whole character.
-                i += if WHOLE { utf8_len(x) } else { 1 };
+            if FAST {
+                i = find_terminator(bytes, i, end);
+                if i >= end {
+                    break;
+                }
+            } else if !text.is_char_boundary(i) {
+                i += 1;
                 continue;
             }
             let Some(c) = text[i..end].chars().next() else {
@@ -314,17 +470,15 @@ impl Segmenter {
         if word.is_empty() {
             return true;
         }
-        if self.abbreviations.contains(word) || self.abbreviations.contains(&word.to_lowercase()) {
+        if self.abbreviations.contains_as_is_or_lowercase(word) {
             return false;
         }
-        let mut letters = word.chars().filter(|c| c.is_alphabetic());
-        let n_letters = word.chars().filter(|c| c.is_alphabetic()).count();
-        // Initials: "J. Smith", "A. B. Sharma".
-        if n_letters == 1
-            && word.chars().count() == 1
-            && letters.next().is_some_and(|c| c.is_uppercase())
-        {
-            return false;
+        // Initials: "J. Smith", "A. B. Sharma" (one character, an upper-case letter).
+        let mut chars = word.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            if c.is_alphabetic() && c.is_uppercase() {
+                return false;
+            }
         }
         // Dotted abbreviations: "U.S", "e.g", "i.e", "U.N" (the final period is this one).
         if word.contains('.') && word.split('.').all(|p| p.chars().count() <= 2) {
@@ -335,7 +489,7 @@ impl Segmenter {
 
     /// Pushes a trimmed, non-empty sentence, cutting ones longer than `max_bytes` at spaces.
     fn push(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
-        let r = crate::structure::trim_range(text, range);
+        let r = trim(text, range);
         if r.is_empty() {
             return;
         }
@@ -355,21 +509,67 @@ impl Segmenter {
                 .rfind(char::is_whitespace)
                 .filter(|&k| k > self.max_bytes / 2)
                 .map_or(cut, |k| s + k);
-            let piece = crate::structure::trim_range(text, s..at);
+            let piece = trim(text, s..at);
             if !piece.is_empty() {
                 out.push(piece);
             }
             s = at;
         }
-        let piece = crate::structure::trim_range(text, s..r.end);
+        let piece = trim(text, s..r.end);
         if !piece.is_empty() {
             out.push(piece);
         }
     }
 }
 
+/// `text[range]` without the whitespace (`char::is_whitespace`) at its ends, as
+/// [`crate::structure::trim_range`] gives it; ASCII characters are tested from their byte, and
+/// only a non-ASCII character at an end is decoded.
+#[inline(always)]
+fn trim(text: &str, range: Range<usize>) -> Range<usize> {
+    let b = text.as_bytes();
+    let ascii_space = |x: u8| matches!(x, b' ' | 0x09..=0x0D);
+    let (mut s, mut e) = (range.start, range.end);
+    while s < e {
+        let x = b[s];
+        if x < 0x80 {
+            if !ascii_space(x) {
+                break;
+            }
+            s += 1;
+        } else {
+            match text[s..e].chars().next() {
+                Some(c) if c.is_whitespace() => s += c.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    if s == e {
+        return range.start..range.start;
+    }
+    while e > s {
+        let x = b[e - 1];
+        if x < 0x80 {
+            if !ascii_space(x) {
+                break;
+            }
+            e -= 1;
+        } else {
+            match text[s..e].chars().next_back() {
+                Some(c) if c.is_whitespace() => e -= c.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    s..e
+}
+
 /// An arabic number, a roman numeral or a single letter: what enumerates list items and sections.
 fn is_enumerator(s: &str) -> bool {
+    // More than 24 bytes are more than six characters: not counted.
+    if s.len() > 24 {
+        return false;
+    }
     let n = s.chars().count();
     if n == 0 || n > 6 {
         return false;
@@ -398,40 +598,178 @@ mod tests {
         out.into_iter().map(|r| &s[r]).collect()
     }
 
-    /// Stepping over whole characters finds the same sentences as stepping byte by byte.
-    fn check_steps(seg: &Segmenter, s: &str) {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        seg.scan::<true>(s, 0..s.len(), &mut a);
-        seg.scan::<false>(s, 0..s.len(), &mut b);
-        assert_eq!(a, b, "{s:?}");
-    }
-
-    #[test]
-    fn whole_character_steps_equal_byte_steps() {
-        let seg = Segmenter::new(&Config::default().segment);
+    /// The texts of the seeds and the UDHR translations (real text in many scripts).
+    fn real_texts() -> Vec<String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut n = 0;
+        let mut texts = Vec::new();
         for dir in ["raw", "tests/data/udhr"] {
             for e in std::fs::read_dir(root.join(dir)).unwrap() {
                 if let Ok(t) = std::fs::read_to_string(e.unwrap().path()) {
-                    check_steps(&seg, &t);
-                    for line in t.lines() {
-                        check_steps(&seg, line);
-                    }
-                    n += 1;
+                    texts.push(t);
                 }
             }
         }
-        assert!(n >= 10);
+        assert!(texts.len() >= 10);
+        texts
+    }
+
+    /// Jumping from one possible terminator to the next finds the same sentences as asking
+    /// every character, for `range` of `s`.
+    fn check_steps(seg: &Segmenter, s: &str, range: Range<usize>) {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        seg.scan::<true>(s, range.clone(), &mut a);
+        seg.scan::<false>(s, range.clone(), &mut b);
+        assert_eq!(a, b, "{:?}", &s[range]);
+    }
+
+    #[test]
+    fn terminator_jumps_equal_character_steps() {
+        let seg = Segmenter::new(&Config::default().segment);
+        for t in real_texts() {
+            check_steps(&seg, &t, 0..t.len());
+            // Each line as a range of the whole text: the scan's last chunk reads past its end.
+            let mut at = 0;
+            for line in t.split_inclusive('\n') {
+                check_steps(&seg, &t, at..at + line.len());
+                check_steps(&seg, line, 0..line.len());
+                at += line.len();
+            }
+        }
     }
 
     proptest::proptest! {
         #[test]
-        fn whole_character_steps_equal_byte_steps_on_any_text(
-            s in proptest::string::string_regex("([ .!?\n]|[a-zA-Zé]|[。！？؟۔।॥…」”’]|\\PC){0,40}").unwrap(),
+        fn terminator_jumps_equal_character_steps_on_any_text(
+            s in proptest::string::string_regex("([ .!?\n]|[a-zA-Zé]|[。！？؟۔।॥…」”’]|[\u{900}-\u{97F}\u{3040}-\u{30FF}\u{2000}-\u{206F}\u{FF00}-\u{FF6F}]|\\PC){0,60}").unwrap(),
+            cut in 0usize..240,
         ) {
             let seg = Segmenter::new(&Config::default().segment);
-            check_steps(&seg, &s);
+            check_steps(&seg, &s, 0..s.len());
+            let mut cut = cut.min(s.len());
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            check_steps(&seg, &s, 0..cut);
+            check_steps(&seg, &s, cut..s.len());
+        }
+    }
+
+    /// The terminators the scanner jumps to are exactly the characters [`terminator`] knows.
+    #[test]
+    fn pair_table_covers_every_terminator() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let listed = matches!(c, '.' | '!' | '?') || NON_ASCII_TERMINATORS.contains(&c);
+            assert_eq!(terminator(c).is_some(), listed, "{c:?}");
+            if listed {
+                assert!(may_terminate(bytes, 0), "{c:?}");
+            }
+        }
+    }
+
+    /// Every start, end and byte value in a window of constructed text, against the byte-at-a-time
+    /// definition of [`find_terminator`] (which is exact only at character boundaries, so the
+    /// definition is the same test at every byte).
+    #[test]
+    fn find_terminator_equals_its_definition() {
+        let mut buf = "Toute personne a droit. Vraiment? नमस्ते। すべての人間は、自由である。 Oui! ¿Qué? — «fin»… ok"
+            .as_bytes()
+            .to_vec();
+        for pos in (0..buf.len()).step_by(3) {
+            let keep = buf[pos];
+            for x in 0..=255u8 {
+                buf[pos] = x;
+                for i in (0..buf.len()).step_by(5) {
+                    for end in [i, i + 1, i + 15, i + 16, i + 17, i + 40, buf.len()] {
+                        let end = end.min(buf.len());
+                        let want = (i..end).find(|&k| may_terminate(&buf, k)).unwrap_or(end);
+                        assert_eq!(find_terminator(&buf, i, end), want, "{pos} {x} {i} {end}");
+                    }
+                }
+            }
+            buf[pos] = keep;
+        }
+    }
+
+    /// The set answers what a `HashSet` of the words answers for a word or its lowercase.
+    #[test]
+    fn word_set_equals_a_hash_set() {
+        let mut cfg = Config::default().segment;
+        cfg.abbreviations = vec!["Σελ.".into(), "İst".into(), "KELVIN".into()];
+        let seg = Segmenter::new(&cfg);
+        let reference: std::collections::HashSet<String> = ABBREVIATIONS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(
+                cfg.abbreviations
+                    .iter()
+                    .map(|a| a.trim_end_matches('.').to_string()),
+            )
+            .collect();
+        let mut words: Vec<String> = reference.iter().cloned().collect();
+        for w in reference.iter() {
+            words.push(w.to_uppercase());
+            words.push(w.to_lowercase());
+            words.push(format!("{w}x"));
+            words.push(w.chars().skip(1).collect());
+        }
+        // Case mappings that change length, final sigma, the Kelvin sign.
+        for w in [
+            "ΣΕΛ",
+            "σελ",
+            "İST",
+            "i\u{307}st",
+            "\u{212A}ELVIN",
+            "kelvin",
+            "ẞ",
+            "MR",
+            "mR",
+            "",
+        ] {
+            words.push(w.to_string());
+        }
+        for t in real_texts() {
+            words.extend(
+                t.split_whitespace()
+                    .take(300)
+                    .map(last_word)
+                    .map(String::from),
+            );
+        }
+        for w in &words {
+            let want = reference.contains(w.as_str()) || reference.contains(&w.to_lowercase());
+            assert_eq!(
+                seg.abbreviations.contains_as_is_or_lowercase(w),
+                want,
+                "{w:?}"
+            );
+        }
+    }
+
+    /// [`trim`] gives what [`crate::structure::trim_range`] gives, for every range between
+    /// character boundaries of constructed text with every kind of whitespace at the ends, and
+    /// for the sentences of real text.
+    #[test]
+    fn trim_equals_trim_range() {
+        let s = " \u{3000}\tA b\u{a0} \n\u{2003}é x\u{b} \u{85}\u{1c} ";
+        let cuts: Vec<usize> = (0..=s.len()).filter(|&k| s.is_char_boundary(k)).collect();
+        for &a in &cuts {
+            for &z in cuts.iter().filter(|&&z| z >= a) {
+                assert_eq!(
+                    trim(s, a..z),
+                    crate::structure::trim_range(s, a..z),
+                    "{a}..{z}"
+                );
+            }
+        }
+        for t in real_texts() {
+            let mut at = 0;
+            for piece in t.split_inclusive(['.', '\n', '。']) {
+                let r = at..at + piece.len();
+                assert_eq!(trim(&t, r.clone()), crate::structure::trim_range(&t, r));
+                at += piece.len();
+            }
         }
     }
 

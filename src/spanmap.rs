@@ -46,6 +46,16 @@ impl SpanMap {
             .all(|r| r.new_unit == r.old_unit && r.new == r.old)
     }
 
+    /// Whether the map sends every position of its output to the same position of its input:
+    /// only single-byte units, with no offset (the map of valid UTF-8 without a BOM). Unlike
+    /// [`SpanMap::is_identity`], which allows multi-byte units that map positions inside a unit
+    /// outwards.
+    pub fn is_plain_identity(&self) -> bool {
+        self.runs
+            .iter()
+            .all(|r| r.new_unit == 1 && r.old_unit == 1 && r.new == r.old)
+    }
+
     /// Maps a start position: to the start of the unit that contains it.
     pub fn start(&self, pos: usize) -> usize {
         if self.runs.is_empty() {
@@ -197,6 +207,23 @@ mod tests {
         let m = SpanMap::identity(10, 3);
         assert_eq!(m.range(2..5), 5..8);
         assert_eq!(m.range(0..10), 3..13);
+    }
+
+    #[test]
+    fn plain_identity() {
+        let m = SpanMap::identity(10, 0);
+        assert!(m.is_plain_identity());
+        for a in 0..=10 {
+            for z in a..=10 {
+                assert_eq!(m.range(a..z), a..z);
+            }
+        }
+        assert!(SpanMap::default().is_plain_identity());
+        assert!(!SpanMap::identity(10, 3).is_plain_identity());
+        // Two-byte units map positions inside a unit outwards: not plain.
+        let mut b = SpanMapBuilder::new();
+        b.units(4, 2, 2);
+        assert!(!b.finish().is_plain_identity());
     }
 
     #[test]
