@@ -38,6 +38,7 @@
 //!    (`*inter alia*`, `**bold**`, `_x_`) are left out of the text, the words kept
 //!    (`strip_markdown`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -572,22 +573,20 @@ fn toc_entry(s: &str) -> (bool, bool) {
 /// Marks table-of-contents lines: runs of entries (blank lines allowed between them) with at
 /// least two strong entries or three entries in all; a line with no page number between two
 /// entries of a run (a wrapped title); the short title line right above a run (`CONTENTS`).
-fn mark_toc(text: &str, lines: &mut [Line]) {
-    let marks: Vec<(bool, bool)> = lines
-        .iter()
-        .map(|l| {
-            if l.is_text()
-                && matches!(
-                    l.last,
-                    '0'..='9' | 'i' | 'v' | 'x' | 'l' | 'c' | 'I' | 'V' | 'X' | 'L' | 'C'
-                )
-            {
-                toc_entry(&text[l.content.clone()])
-            } else {
-                (false, false)
-            }
-        })
-        .collect();
+fn mark_toc(text: &str, lines: &mut [Line], marks: &mut Vec<(bool, bool)>) {
+    marks.clear();
+    marks.extend(lines.iter().map(|l| {
+        if l.is_text()
+            && matches!(
+                l.last,
+                '0'..='9' | 'i' | 'v' | 'x' | 'l' | 'c' | 'I' | 'V' | 'X' | 'L' | 'C'
+            )
+        {
+            toc_entry(&text[l.content.clone()])
+        } else {
+            (false, false)
+        }
+    }));
     if !marks.iter().any(|m| m.0) {
         return;
     }
@@ -739,39 +738,68 @@ fn footer_key(s: &str, key: &mut String) {
 }
 
 /// The wrap width of the region around each text line (see the module doc).
-fn measure_widths(lines: &mut [Line]) {
-    let text_lines: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].is_text()).collect();
-    let lens: Vec<u32> = text_lines.iter().map(|&k| lines[k].len).collect();
+fn measure_widths(lines: &mut [Line], text_lines: &mut Vec<usize>) {
+    text_lines.clear();
+    text_lines.extend((0..lines.len()).filter(|&i| lines[i].is_text()));
+    let n = text_lines.len();
     // The lengths of the nine text lines around line `p` (fewer at the ends), kept sorted
     // from the longest as the window slides.
-    let mut window: Vec<u32> = Vec::with_capacity(10);
-    for &x in &lens[..lens.len().min(5)] {
-        insert_sorted(&mut window, x);
+    let mut window = Window::default();
+    for &k in &text_lines[..n.min(5)] {
+        window.insert(lines[k].len);
     }
-    for (p, &i) in text_lines.iter().enumerate() {
+    for p in 0..n {
         if p > 4 {
-            let old = lens[p - 5];
-            if let Some(k) = window.iter().position(|&x| x == old) {
-                window.remove(k);
-            }
+            window.remove(lines[text_lines[p - 5]].len);
         }
-        if p > 0 && p + 4 < lens.len() {
-            insert_sorted(&mut window, lens[p + 4]);
+        if p > 0 && p + 4 < n {
+            window.insert(lines[text_lines[p + 4]].len);
         }
-        lines[i].width = wrap_width(&window);
+        lines[text_lines[p]].width = wrap_width(window.as_slice());
     }
 }
 
-/// Inserts `x` into `v`, sorted from the largest.
-fn insert_sorted(v: &mut Vec<u32>, x: u32) {
-    let at = v.partition_point(|&y| y > x);
-    v.insert(at, x);
+/// Up to nine line lengths, sorted from the largest, in place.
+#[derive(Default)]
+struct Window {
+    v: [u32; 9],
+    n: usize,
+}
+
+impl Window {
+    /// Inserts `x` (a full window keeps its nine largest lengths; `measure_widths` never
+    /// inserts into a full one).
+    fn insert(&mut self, x: u32) {
+        let at = self.v[..self.n].partition_point(|&y| y > x);
+        if at == self.v.len() {
+            return;
+        }
+        let end = self.n.min(self.v.len() - 1);
+        self.v.copy_within(at..end, at + 1);
+        self.v[at] = x;
+        self.n = end + 1;
+    }
+
+    /// Removes one length equal to `x`, if any.
+    fn remove(&mut self, x: u32) {
+        if let Some(k) = self.v[..self.n].iter().position(|&y| y == x) {
+            self.v.copy_within(k + 1..self.n, k);
+            self.n -= 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        &self.v[..self.n]
+    }
 }
 
 /// The wrap width of a window of line lengths sorted from the longest: the largest length from
 /// 30 to 200 that at least three lengths, and 40 % of them, come within 20 % below of (0: none).
 fn wrap_width(window: &[u32]) -> u32 {
     let n = window.len();
+    // Lengths within 20 % below `w` follow it (they are sorted); as `w` decreases, the last of
+    // them can only move further on.
+    let mut end = 0;
     for (k, &w) in window.iter().enumerate() {
         if w > 200 {
             continue;
@@ -779,8 +807,11 @@ fn wrap_width(window: &[u32]) -> u32 {
         if w < 30 {
             break;
         }
-        // Lines within 20 % below `w`: they are sorted, so they follow it.
-        let near = window[k..].iter().take_while(|&&x| x * 5 >= w * 4).count();
+        end = end.max(k);
+        while end < n && window[end] * 5 >= w * 4 {
+            end += 1;
+        }
+        let near = end - k;
         if near >= 3 && near * 5 >= n * 2 {
             return w;
         }
@@ -1341,16 +1372,64 @@ fn heading_counts(
     cased_first && (multi_line || chars <= 100)
 }
 
+/// The working vectors of [`Structurer::reflow_blocks`], kept by each thread from one document
+/// to the next so that a document does not grow them anew.
+#[derive(Default)]
+struct Scratch {
+    lines: Vec<Line>,
+    marks: Vec<(bool, bool)>,
+    nonblank: Vec<usize>,
+    joins: Vec<Join>,
+    groups: Vec<(usize, usize)>,
+    pieces: Vec<Range<usize>>,
+}
+
+impl Scratch {
+    /// Lets go of the vectors after a very long document, so that a thread does not hold on to
+    /// its memory.
+    fn bound(&mut self) {
+        const MAX_LINES: usize = 1 << 16;
+        if self.lines.capacity() > MAX_LINES {
+            *self = Scratch::default();
+        }
+    }
+}
+
 impl Structurer {
     fn reflow_blocks(&self, text: &str) -> Vec<Block> {
-        let mut lines: Vec<Line> = lines(text).map(|r| Line::new(text, r)).collect();
-        mark_toc(text, &mut lines);
-        mark_headers_footers(text, &mut lines);
-        measure_widths(&mut lines);
+        thread_local! {
+            static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+        }
+        SCRATCH
+            .try_with(|s| match s.try_borrow_mut() {
+                Ok(mut s) => {
+                    let blocks = self.reflow_with(text, &mut s);
+                    s.bound();
+                    blocks
+                }
+                Err(_) => self.reflow_with(text, &mut Scratch::default()),
+            })
+            .unwrap_or_else(|_| self.reflow_with(text, &mut Scratch::default()))
+    }
 
-        let nonblank: Vec<usize> = (0..lines.len())
-            .filter(|&i| lines[i].kind != LineKind::Blank)
-            .collect();
+    fn reflow_with(&self, text: &str, scratch: &mut Scratch) -> Vec<Block> {
+        let Scratch {
+            lines,
+            marks,
+            nonblank,
+            joins,
+            groups,
+            pieces,
+        } = scratch;
+        lines.clear();
+        lines.extend(self::lines(text).map(|r| Line::new(text, r)));
+        mark_toc(text, lines, marks);
+        mark_headers_footers(text, lines);
+        // The text lines' indices, for the widths (`nonblank` is filled again below).
+        measure_widths(lines, nonblank);
+
+        nonblank.clear();
+        nonblank.extend((0..lines.len()).filter(|&i| lines[i].kind != LineKind::Blank));
         // Paragraphs separated by blank lines: most text lines followed by a text line have a
         // blank line between them.
         let (mut pairs, mut blank_pairs) = (0, 0);
@@ -1363,8 +1442,9 @@ impl Structurer {
         let blank_separated = pairs > 0 && blank_pairs * 2 >= pairs;
 
         // Group lines into blocks: (first line, last line, joins between them).
-        let mut groups: Vec<(usize, usize)> = Vec::new();
-        let mut joins: Vec<Join> = vec![Join::Break; lines.len()];
+        groups.clear();
+        joins.clear();
+        joins.resize(lines.len(), Join::Break);
         let mut hyphens: Vec<HyphenBreak> = Vec::new();
         for (k, &i) in nonblank.iter().enumerate() {
             let prev = k.checked_sub(1).map(|p| nonblank[p]);
@@ -1422,8 +1502,7 @@ impl Structurer {
         hyphen_elides.reverse(); // popped in document order
 
         let mut blocks = Vec::with_capacity(groups.len());
-        let mut pieces: Vec<Range<usize>> = Vec::new();
-        for (first, last) in groups {
+        for &(first, last) in groups.iter() {
             let l0 = &lines[first];
             let range = l0.content.start..lines[last].content.end;
             if let Some(kind) = l0.kind.block_kind() {
@@ -1477,8 +1556,8 @@ impl Structurer {
             block.elide.sort_by_key(|r| r.start);
             dedup_overlaps(&mut block.elide);
             if block.kind == BlockKind::Paragraph && range.len() <= 800 {
-                kept_pieces(range, &block.elide, &mut pieces);
-                if is_heading_rendered(text, &pieces, multi) {
+                kept_pieces(range, &block.elide, pieces);
+                if is_heading_rendered(text, pieces, multi) {
                     block.kind = BlockKind::Heading;
                 }
             }
@@ -2041,13 +2120,33 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         }
     }
 
+    /// `wrap_width` as first written, counting the near lengths of each candidate anew.
+    fn wrap_width_reference(window: &[u32]) -> u32 {
+        let n = window.len();
+        for (k, &w) in window.iter().enumerate() {
+            if w > 200 {
+                continue;
+            }
+            if w < 30 {
+                break;
+            }
+            let near = window[k..].iter().take_while(|&&x| x * 5 >= w * 4).count();
+            if near >= 3 && near * 5 >= n * 2 {
+                return w;
+            }
+        }
+        0
+    }
+
     /// The lengths of the nine text lines around each one, sorted (without the sliding window).
     fn widths_reference(lens: &[u32]) -> Vec<u32> {
         (0..lens.len())
             .map(|p| {
                 let mut w = lens[p.saturating_sub(4)..(p + 5).min(lens.len())].to_vec();
                 w.sort_unstable_by(|a, b| b.cmp(a));
-                wrap_width(&w)
+                let got = wrap_width(&w);
+                assert_eq!(got, wrap_width_reference(&w), "{w:?}");
+                got
             })
             .collect()
     }
@@ -2057,9 +2156,33 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         for t in sample_texts() {
             let mut ls: Vec<Line> = lines(&t).map(|r| Line::new(&t, r)).collect();
             let lens: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.len).collect();
-            measure_widths(&mut ls);
+            measure_widths(&mut ls, &mut Vec::new());
             let got: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.width).collect();
             assert_eq!(got, widths_reference(&lens));
+        }
+    }
+
+    proptest::proptest! {
+        /// Constructed line lengths (blank and boilerplate lines between them): the sliding
+        /// window gives the widths of the window built anew for each line.
+        #[test]
+        fn sliding_window_widths_on_any_lengths(
+            spec in proptest::collection::vec((0u32..260, 0u8..4), 0..80),
+        ) {
+            let mut ls: Vec<Line> = spec
+                .iter()
+                .map(|&(len, k)| {
+                    let mut l = Line::blank(0);
+                    l.len = len;
+                    l.kind = [LineKind::Text, LineKind::Text, LineKind::Blank, LineKind::Toc]
+                        [k as usize];
+                    l
+                })
+                .collect();
+            let lens: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.len).collect();
+            measure_widths(&mut ls, &mut Vec::new());
+            let got: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.width).collect();
+            proptest::prop_assert_eq!(got, widths_reference(&lens));
         }
     }
 
