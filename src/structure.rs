@@ -325,7 +325,7 @@ impl Line {
             content,
             kind,
             indent,
-            len: s.chars().count() as u32,
+            len: count_chars(s.as_bytes()),
             marker,
             hashes,
             first,
@@ -360,30 +360,53 @@ impl Line {
     }
 }
 
-/// Characters of the first word of `s` (valid UTF-8, up to the first whitespace).
+/// Characters of the first word of `s` (valid UTF-8, up to the first whitespace). Only the bytes
+/// that can start whitespace are looked at, eight bytes at a time in between.
 fn word_chars(s: &[u8]) -> u32 {
-    let (mut k, mut n) = (0, 0);
-    while k < s.len() {
-        let x = s[k];
-        if x < 0x80 {
-            if is_ascii_ws(x) {
-                break;
-            }
-            k += 1;
+    let mut k = 0;
+    loop {
+        k = crate::bytescan::find_space_candidate(s, k, s.len());
+        let Some(&x) = s.get(k) else { break };
+        if if x < 0x80 {
+            is_ascii_ws(x)
         } else {
-            // Only these lead bytes start whitespace (see `is_ws`).
-            if matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3) && is_ws(decode_at(s, k)) {
-                break;
-            }
-            k += match x {
-                ..0xE0 => 2,
-                0xE0..0xF0 => 3,
-                _ => 4,
-            };
+            is_ws(decode_at(s, k))
+        } {
+            break;
         }
-        n += 1;
+        // A control character, or the lead byte of a character that is not whitespace (its
+        // continuation bytes are no candidates).
+        k += 1;
     }
-    n
+    count_chars(&s[..k])
+}
+
+/// Characters of valid UTF-8 `s`: its bytes that are not continuation bytes (`10xxxxxx`),
+/// counted eight at a time.
+fn count_chars(s: &[u8]) -> u32 {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut cont = 0u64;
+    let mut chunks = s.chunks_exact(8);
+    loop {
+        // Each byte of `sum` counts the continuation bytes at its place in up to 31 chunks, so
+        // that the eight of them add up to at most 248 (one byte) below.
+        let (mut sum, mut n) = (0u64, 0);
+        for c in chunks.by_ref().take(31) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            let v = u64::from_le_bytes(w);
+            // Bit 7 set and bit 6 clear (`v << 1` brings each byte's bit 6 to its bit 7).
+            sum += (v & !(v << 1) & HI) >> 7;
+            n += 1;
+        }
+        cont += sum.wrapping_mul(0x0101_0101_0101_0101) >> 56;
+        if n < 31 {
+            break;
+        }
+    }
+    let rest = chunks.remainder();
+    let tail = rest.iter().filter(|&&x| x & 0xC0 == 0x80).count() as u64;
+    (s.len() as u64 - cont - tail) as u32
 }
 
 #[cfg(test)]
@@ -419,10 +442,24 @@ fn is_digits(t: &str, max: usize) -> bool {
 
 /// A page number alone on a line: `12`, `- 12 -`, `(12)`, `12/30`, `Page 3`, `Page 3 of 10`, `iv`.
 fn is_page_number(s: &str) -> bool {
-    if s.len() > 40 || !(s.len() <= 7 || s.bytes().any(|b| b.is_ascii_digit())) {
+    if s.len() > 40 {
         return false;
     }
     let t = s.trim_matches(|c: char| matches!(c, '-' | '–' | '—' | '(' | ')' | '[' | ']' | '|'));
+    // The first word is a number, a lower-case roman numeral or a page word (below), so it
+    // starts with one of these (only `P`, `S` and `С` lower-case to the first letters of the
+    // page words, tested): most short lines are ruled out before they are split into words.
+    if !t.trim_start().chars().next().is_some_and(|c| {
+        matches!(
+            c,
+            '0'..='9' | 'i' | 'v' | 'x' | 'l' | 'c' | 'p' | 'P' | 's' | 'S' | 'с' | 'С'
+        )
+    }) {
+        return false;
+    }
+    if !(s.len() <= 7 || s.bytes().any(|b| b.is_ascii_digit())) {
+        return false;
+    }
     let mut words = [""; 4];
     let mut n = 0;
     for w in t.split_whitespace() {
@@ -510,9 +547,16 @@ fn list_marker(s: &str) -> usize {
     }
     // (1) (a) (iv)
     let (open, from) = if c0 == '(' { (true, 1) } else { (false, 0) };
-    let end = s[from..]
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .map_or(s.len(), |i| from + i);
+    // A token longer than four bytes is none of those below: the scan stops at five.
+    let tok_len = b[from..]
+        .iter()
+        .take(5)
+        .take_while(|x| x.is_ascii_alphanumeric())
+        .count();
+    if tok_len > 4 {
+        return 0;
+    }
+    let end = from + tok_len;
     let tok = &s[from..end];
     let ok_tok = is_digits(tok, 3)
         || (tok.len() == 1 && tok.as_bytes()[0].is_ascii_lowercase())
@@ -2038,6 +2082,190 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
             "\u{3000}\u{a0} • élan vital\u{2003}\n\u{85}x\u{2009}\n«Fin.»\u{a0}\n.ةما و ا\n(ةما»\n\
              日本語 テキスト\n\u{1680}\n– ½ dé\n‘Quoted?’ ”\n\u{2028}\n Straße\u{205f}Ende ",
         );
+    }
+
+    /// `is_page_number` before the test of the first character, for comparison.
+    fn is_page_number_reference(s: &str) -> bool {
+        if s.len() > 40 || !(s.len() <= 7 || s.bytes().any(|b| b.is_ascii_digit())) {
+            return false;
+        }
+        let t =
+            s.trim_matches(|c: char| matches!(c, '-' | '–' | '—' | '(' | ')' | '[' | ']' | '|'));
+        let mut words = [""; 4];
+        let mut n = 0;
+        for w in t.split_whitespace() {
+            if n == 4 {
+                return false;
+            }
+            words[n] = w;
+            n += 1;
+        }
+        let page_word = |w: &str| {
+            let w = w.trim_end_matches('.');
+            // Lowercased once, and only when ASCII case folding cannot tell.
+            let lower = (!w.is_ascii()).then(|| w.to_lowercase());
+            [
+                "page",
+                "p",
+                "pg",
+                "pag",
+                "página",
+                "pagina",
+                "seite",
+                "s",
+                "стр",
+                "страница",
+            ]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(w) || lower.as_deref() == Some(*p))
+        };
+        let of_word = |w: &str| matches!(w, "/" | "of" | "de" | "von" | "sur" | "из" | "di");
+        let num = |w: &str| is_digits(w, 4);
+        let slash = |w: &str| {
+            w.split_once('/')
+                .is_some_and(|(a, b)| is_digits(a, 4) && is_digits(b, 4))
+        };
+        match &words[..n] {
+            [w] => is_digits(w, 3) || is_roman_lower(w) || slash(w),
+            [p, n] => page_word(p) && (num(n) || slash(n) || is_roman_lower(n)),
+            [a, o, b] => num(a) && of_word(o) && num(b),
+            [p, a, o, b] => page_word(p) && num(a) && of_word(o) && num(b),
+            _ => false,
+        }
+    }
+
+    /// `list_marker` before the token scan stopped at five bytes, for comparison.
+    fn list_marker_reference(s: &str) -> usize {
+        let b = s.as_bytes();
+        let mut chars = s.char_indices();
+        let Some((_, c0)) = chars.next() else {
+            return 0;
+        };
+        // Any other ASCII character cannot start a bullet or a number token below.
+        if c0.is_ascii() && !matches!(c0, '0'..='9' | 'a'..='z' | '(' | '-' | '*' | '+') {
+            return 0;
+        }
+        let after = |i: usize| -> usize {
+            // At least one space, then some text.
+            let rest = &s[i..];
+            let body = rest.trim_start();
+            if body.len() == rest.len() || body.is_empty() {
+                0
+            } else {
+                i + rest.len() - body.len()
+            }
+        };
+        if matches!(
+            c0,
+            '-' | '–'
+                | '•'
+                | '·'
+                | '▪'
+                | '◦'
+                | '‣'
+                | '●'
+                | '○'
+                | '■'
+                | '□'
+                | '➢'
+                | '►'
+                | '✓'
+                | '*'
+                | '+'
+                | '→'
+        ) {
+            return after(c0.len_utf8());
+        }
+        // (1) (a) (iv)
+        let (open, from) = if c0 == '(' { (true, 1) } else { (false, 0) };
+        let end = s[from..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(s.len(), |i| from + i);
+        let tok = &s[from..end];
+        let ok_tok = is_digits(tok, 3)
+            || (tok.len() == 1 && tok.as_bytes()[0].is_ascii_lowercase())
+            || is_roman_lower(tok) && tok.len() <= 4;
+        if !ok_tok || end >= b.len() {
+            return 0;
+        }
+        match (open, b[end]) {
+            (true, b')') => after(end + 1),
+            (false, b')') | (false, b'.') => after(end + 1),
+            _ => 0,
+        }
+    }
+
+    fn assert_line_tests_as_reference(s: &str) {
+        let b = s.as_bytes();
+        assert_eq!(is_page_number(s), is_page_number_reference(s), "{s:?}");
+        assert_eq!(list_marker(s), list_marker_reference(s), "{s:?}");
+        assert_eq!(count_chars(b), s.chars().count() as u32, "{s:?}");
+        let word = s.split(char::is_whitespace).next().unwrap_or("");
+        assert_eq!(word_chars(b), word.chars().count() as u32, "{s:?}");
+    }
+
+    #[test]
+    fn line_tests_equal_their_references() {
+        for t in sample_texts() {
+            for l in t.lines() {
+                assert_line_tests_as_reference(l.trim());
+                assert_line_tests_as_reference(l);
+            }
+            assert_line_tests_as_reference(&t);
+        }
+        for s in [
+            "12",
+            "- 12 -",
+            "(iv)",
+            "Page 3 of 10",
+            "PÁGINA 4",
+            "Стр. 5",
+            "С. 2",
+            "p. 7",
+            "S 9",
+            "seite 3 von 9",
+            "12/30",
+            "3 of 4",
+            "iv",
+            "xlc",
+            "1.",
+            "a) b",
+            "(iv) x",
+            "abcd) x",
+            "abcde) x",
+            "123. x",
+            "1234. x",
+            "ii. x",
+            "\u{2003}x",
+            "x\u{85}y",
+            "",
+        ] {
+            assert_line_tests_as_reference(s);
+        }
+    }
+
+    /// The first characters `is_page_number` lets through cover every character that a page
+    /// word can start with: those that lower-case to the first letter of a page word.
+    #[test]
+    fn page_word_first_letters() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let lower = c.to_lowercase().next();
+            if matches!(lower, Some('p' | 's' | 'с')) || matches!(c.to_ascii_lowercase(), 'p' | 's')
+            {
+                assert!(matches!(c, 'p' | 'P' | 's' | 'S' | 'с' | 'С'), "U+{u:04X}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_tests_equal_their_references_on_any_text(
+            s in "([ \t\u{b}\u{85}\u{a0}\u{2009}\u{3000}().\\-–/]|[0-9]{1,5}|[ivxlcpsPSсС]{1,4}|[a-zé]{1,9}|page|Стр|\\PC){0,40}",
+        ) {
+            assert_line_tests_as_reference(&s);
+            assert_line_tests_as_reference(s.trim());
+        }
     }
 
     /// `is_heading` as it was before the early exits, for comparison.
