@@ -40,7 +40,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+
 use std::ops::Range;
+use xxhash_rust::xxh3::Xxh3Builder;
 
 use crate::config::{StructureConfig, StructureMode};
 use crate::doc::{Block, BlockKind, Flags};
@@ -725,7 +727,7 @@ fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     // A group is marked only if more than half of its (at least three) lines are near a page
     // number, so at least two of them: only keys seen twice near page numbers are grouped.
     let mut key = String::new();
-    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut seen: HashMap<String, u32, Xxh3Builder> = HashMap::default();
     for (i, l) in lines.iter().enumerate() {
         if near[i] && candidate(l) {
             footer_key(&text[l.content.clone()], &mut key);
@@ -741,7 +743,7 @@ fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     if seen.is_empty() {
         return;
     }
-    let mut groups: HashMap<&str, Vec<usize>> =
+    let mut groups: HashMap<&str, Vec<usize>, Xxh3Builder> =
         seen.keys().map(|k| (k.as_str(), Vec::new())).collect();
     for (i, l) in lines.iter().enumerate() {
         if candidate(l) {
@@ -771,11 +773,17 @@ fn mark_headers_footers(text: &str, lines: &mut [Line]) {
 fn footer_key(s: &str, key: &mut String) {
     key.clear();
     for c in s.chars() {
-        if c.is_ascii_digit() {
-            if !key.ends_with('#') {
-                key.push('#');
+        if c.is_ascii() {
+            // ASCII characters lower-case to one character, without the case tables.
+            let x = c as u8;
+            if x.is_ascii_digit() {
+                if !key.ends_with('#') {
+                    key.push('#');
+                }
+            } else if !is_ascii_ws(x) {
+                key.push(x.to_ascii_lowercase() as char);
             }
-        } else if !c.is_whitespace() {
+        } else if !is_ws(c) {
             key.extend(c.to_lowercase());
         }
     }
@@ -2195,6 +2203,21 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         }
     }
 
+    /// `footer_key` before its ASCII path, for comparison.
+    fn footer_key_reference(s: &str) -> String {
+        let mut key = String::new();
+        for c in s.chars() {
+            if c.is_ascii_digit() {
+                if !key.ends_with('#') {
+                    key.push('#');
+                }
+            } else if !c.is_whitespace() {
+                key.extend(c.to_lowercase());
+            }
+        }
+        key
+    }
+
     fn assert_line_tests_as_reference(s: &str) {
         let b = s.as_bytes();
         assert_eq!(is_page_number(s), is_page_number_reference(s), "{s:?}");
@@ -2202,6 +2225,9 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         assert_eq!(count_chars(b), s.chars().count() as u32, "{s:?}");
         let word = s.split(char::is_whitespace).next().unwrap_or("");
         assert_eq!(word_chars(b), word.chars().count() as u32, "{s:?}");
+        let mut key = String::from("stale");
+        footer_key(s, &mut key);
+        assert_eq!(key, footer_key_reference(s), "{s:?}");
     }
 
     #[test]
