@@ -362,25 +362,31 @@ impl Line {
     }
 }
 
-/// Characters of the first word of `s` (valid UTF-8, up to the first whitespace). Only the bytes
-/// that can start whitespace are looked at, eight bytes at a time in between.
+/// Characters of the first word of `s` (valid UTF-8, up to the first whitespace). First words
+/// are short: a byte at a time, decoding only the lead bytes of non-ASCII whitespace.
 fn word_chars(s: &[u8]) -> u32 {
-    let mut k = 0;
-    loop {
-        k = crate::bytescan::find_space_candidate(s, k, s.len());
-        let Some(&x) = s.get(k) else { break };
-        if if x < 0x80 {
-            is_ascii_ws(x)
+    let (mut k, mut n) = (0, 0);
+    while k < s.len() {
+        let x = s[k];
+        if x < 0x80 {
+            if is_ascii_ws(x) {
+                break;
+            }
+            k += 1;
         } else {
-            is_ws(decode_at(s, k))
-        } {
-            break;
+            // Only these lead bytes start whitespace (see `is_ws`).
+            if matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3) && is_ws(decode_at(s, k)) {
+                break;
+            }
+            k += match x {
+                ..0xE0 => 2,
+                0xE0..0xF0 => 3,
+                _ => 4,
+            };
         }
-        // A control character, or the lead byte of a character that is not whitespace (its
-        // continuation bytes are no candidates).
-        k += 1;
+        n += 1;
     }
-    count_chars(&s[..k])
+    n
 }
 
 /// Characters of valid UTF-8 `s`: its bytes that are not continuation bytes (`10xxxxxx`),
@@ -827,7 +833,10 @@ impl Window {
             return;
         }
         let end = self.n.min(self.v.len() - 1);
-        self.v.copy_within(at..end, at + 1);
+        // Shifted one by one: a call to `memmove` costs more than nine moves.
+        for k in (at..end).rev() {
+            self.v[k + 1] = self.v[k];
+        }
         self.v[at] = x;
         self.n = end + 1;
     }
@@ -835,7 +844,9 @@ impl Window {
     /// Removes one length equal to `x`, if any.
     fn remove(&mut self, x: u32) {
         if let Some(k) = self.v[..self.n].iter().position(|&y| y == x) {
-            self.v.copy_within(k + 1..self.n, k);
+            for m in k + 1..self.n {
+                self.v[m - 1] = self.v[m];
+            }
             self.n -= 1;
         }
     }
