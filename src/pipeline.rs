@@ -62,8 +62,11 @@ const SEGMENT: usize = 4;
 const SCRIPT: usize = 5;
 const LANGUAGE: usize = 6;
 const FILTER: usize = 7;
-const DEDUP: usize = 8;
-const WRITE: usize = 9;
+/// Keys, shingles, signatures and band keys, in the workers.
+const DEDUP_FINGERPRINTS: usize = 8;
+/// The keep-first decisions, in input order on the thread that writes.
+const DEDUP_DECISIONS: usize = 9;
+const WRITE: usize = 10;
 
 /// Times consecutive stages of one document.
 struct Clock {
@@ -295,7 +298,7 @@ impl Stages {
         self.filter.apply(&clean, &mut segments);
         clock.lap(FILTER);
         let fingerprints = self.dedup.fingerprints(&clean, &segments);
-        clock.lap(DEDUP);
+        clock.lap(DEDUP_FINGERPRINTS);
 
         let mut line = DocumentLine::new(id, source, raw.len() as u64, sha);
         line.encoding = Some(decoded.encoding.name());
@@ -517,7 +520,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
             writer.document(&p.line, &p.clean, &p.segments)?;
             times.merge(&p.times);
             let (wall, cpu_share) = meter.finish();
-            times.add(DEDUP, decided.mul_f64(cpu_share));
+            times.add(DEDUP_DECISIONS, decided.mul_f64(cpu_share));
             times.add(WRITE, wall.saturating_sub(decided).mul_f64(cpu_share));
             progress.inc(1);
             Ok(())

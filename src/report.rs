@@ -13,7 +13,7 @@ use crate::doc::Segment;
 use crate::output::DocumentLine;
 
 /// Names of the timed stages, in pipeline order.
-pub const STAGES: [&str; 10] = [
+pub const STAGES: [&str; 11] = [
     "read",
     "decode",
     "normalize",
@@ -22,7 +22,8 @@ pub const STAGES: [&str; 10] = [
     "script",
     "language",
     "filter",
-    "dedup",
+    "dedup_fingerprints",
+    "dedup_decisions",
     "write",
 ];
 
