@@ -1,5 +1,5 @@
 //! Word-at-a-time byte scans for the hot loops that look for a few special bytes in long runs of
-//! ordinary text (sentence terminators, whitespace).
+//! ordinary text (whitespace, bytes JSON must escape, the end of an ASCII run).
 //!
 //! memchr finds one to three given bytes; these loops need a class of bytes (any byte below
 //! 0x21, any byte that starts a multi-byte character, a handful of lead bytes), so they test
@@ -82,80 +82,6 @@ pub fn is_space_candidate(x: u8) -> bool {
     x < 0x21 || matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3)
 }
 
-/// High bit of every byte of `v` equal to `c`, exactly (no borrow crosses bytes).
-#[inline(always)]
-fn eq_exact(v: u64, c: u8) -> u64 {
-    let x = v ^ (LO * c as u64);
-    !(((x & !HI).wrapping_add(!HI)) | x) & HI
-}
-
-/// The first index in `i..end` where whitespace may fold: an ASCII byte below 0x20, a lead byte
-/// C2, E1, E2 or E3 (every non-ASCII whitespace character starts with one of them), or the
-/// second of two spaces in a row (both in `i..end`); `end` if there is none. Callers check the
-/// character found.
-#[inline]
-pub fn find_fold_candidate(b: &[u8], i: usize, end: usize) -> usize {
-    let mut chunks = b[i..end].chunks_exact(8);
-    let mut at = i;
-    // High bit of the lowest byte set when the previous chunk ended with a space.
-    let mut carry = 0u64;
-    for c in chunks.by_ref() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let v = u64::from_le_bytes(w);
-        let sp = eq_exact(v, b' ');
-        let m = (sp & ((sp << 8) | carry))
-            | lt(v, 0x20)
-            | eq(v, 0xC2)
-            | eq(v, 0xE1)
-            | eq(v, 0xE2)
-            | eq(v, 0xE3);
-        if m != 0 {
-            return at + (m.trailing_zeros() / 8) as usize;
-        }
-        carry = (sp >> 56) & 0x80;
-        at += 8;
-    }
-    (at..end)
-        .find(|&k| is_fold_candidate(b[k]) || (k > i && b[k] == b' ' && b[k - 1] == b' '))
-        .unwrap_or(end)
-}
-
-/// Whether `x` is a byte [`find_fold_candidate`] stops at by itself.
-#[inline]
-pub fn is_fold_candidate(x: u8) -> bool {
-    x < 0x20 || matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3)
-}
-
-/// The first index in `i..end` of an ASCII byte below 0x20 or 0x7F, or of one of the lead bytes
-/// C2, E1, E2, E3, EF: the bytes that can start a character the normalization rules change
-/// (controls, U+0080..U+00BF, U+1680, U+2000..U+207F, U+3000, U+FB00..U+FEFF); `end` if there is
-/// none. Callers check the character found.
-#[inline]
-pub fn find_rule_candidate(b: &[u8], i: usize, end: usize) -> usize {
-    find_first(
-        b,
-        i,
-        end,
-        |v| {
-            lt(v, 0x20)
-                | eq(v, 0x7F)
-                | eq(v, 0xC2)
-                | eq(v, 0xE1)
-                | eq(v, 0xE2)
-                | eq(v, 0xE3)
-                | eq(v, 0xEF)
-        },
-        is_rule_candidate,
-    )
-}
-
-/// Whether `x` is a byte [`find_rule_candidate`] stops at.
-#[inline]
-pub fn is_rule_candidate(x: u8) -> bool {
-    x < 0x20 || matches!(x, 0x7F | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
-}
-
 /// The first index in `i..end` of a byte a JSON string must escape: an ASCII control (below
 /// 0x20), `"` or a backslash; `end` if there is none.
 #[inline]
@@ -205,15 +131,6 @@ mod tests {
                             .find(|&k| is_space_candidate(buf[k]))
                             .unwrap_or(end);
                         assert_eq!(find_space_candidate(&buf, i, end), want);
-                        let want = (i..end)
-                            .find(|&k| {
-                                is_fold_candidate(buf[k])
-                                    || (k > i && buf[k] == b' ' && buf[k - 1] == b' ')
-                            })
-                            .unwrap_or(end);
-                        assert_eq!(find_fold_candidate(&buf, i, end), want);
-                        let want = (i..end).find(|&k| is_rule_candidate(buf[k])).unwrap_or(end);
-                        assert_eq!(find_rule_candidate(&buf, i, end), want);
                         let want = (i..end).find(|&k| is_json_escape(buf[k])).unwrap_or(end);
                         assert_eq!(find_json_escape(&buf, i, end), want);
                     }
