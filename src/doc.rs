@@ -649,26 +649,20 @@ mod tests {
     /// between line breaks.
     #[test]
     fn find_fold_on_real_text() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut n = 0;
-        for dir in ["raw", "tests/data/udhr"] {
-            for e in std::fs::read_dir(root.join(dir)).unwrap() {
-                let Ok(t) = std::fs::read_to_string(e.unwrap().path()) else {
-                    continue;
-                };
-                let b = t.as_bytes();
-                let mut at = 0;
-                while at < b.len() {
-                    assert_eq!(
-                        find_fold(b, at, b.len()),
-                        find_fold_reference(b, at, b.len())
-                    );
-                    let end = t[at..].find('\n').map_or(t.len(), |k| at + k);
-                    assert_eq!(find_fold(b, at, end), find_fold_reference(b, at, end));
-                    at = end + 1;
-                }
-                n += 1;
+        for (_, t) in crate::testdata::real_texts() {
+            let b = t.as_bytes();
+            let mut at = 0;
+            while at < b.len() {
+                assert_eq!(
+                    find_fold(b, at, b.len()),
+                    find_fold_reference(b, at, b.len())
+                );
+                let end = t[at..].find('\n').map_or(t.len(), |k| at + k);
+                assert_eq!(find_fold(b, at, end), find_fold_reference(b, at, end));
+                at = end + 1;
             }
+            n += 1;
         }
         assert!(n >= 10);
     }

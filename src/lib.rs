@@ -37,3 +37,5 @@ pub mod script;
 pub mod segment;
 pub mod spanmap;
 pub mod structure;
+#[cfg(test)]
+mod testdata;

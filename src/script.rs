@@ -898,19 +898,8 @@ mod tests {
     /// whole.
     #[test]
     fn fast_paths_agree_on_real_text() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["tests/data/udhr", "raw"] {
-            for e in std::fs::read_dir(root.join(dir)).expect("test data") {
-                files.push(e.expect("entry").path());
-            }
-        }
-        files.sort();
         let mut n = 0;
-        for f in files {
-            let Ok(text) = std::fs::read_to_string(&f) else {
-                continue;
-            };
+        for (_, text) in crate::testdata::real_texts() {
             let lines: Vec<&str> = text.lines().collect();
             for (i, l) in lines.iter().enumerate() {
                 assert_same_as_general(l);

@@ -600,17 +600,10 @@ mod tests {
 
     /// The texts of the seeds and the UDHR translations (real text in many scripts).
     fn real_texts() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut texts = Vec::new();
-        for dir in ["raw", "tests/data/udhr"] {
-            for e in std::fs::read_dir(root.join(dir)).unwrap() {
-                if let Ok(t) = std::fs::read_to_string(e.unwrap().path()) {
-                    texts.push(t);
-                }
-            }
-        }
-        assert!(texts.len() >= 10);
-        texts
+        crate::testdata::real_texts()
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
     }
 
     /// Jumping from one possible terminator to the next finds the same sentences as asking

@@ -405,24 +405,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
 
-    /// Real text for the tests that compare fast paths with their definitions: the UDHR
-    /// translations and the raw seeds, (file name, text).
-    pub(crate) fn real_texts() -> Vec<(String, String)> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["tests/data/udhr", "raw"] {
-            for e in std::fs::read_dir(root.join(dir)).expect("test data") {
-                files.push(e.expect("entry").path());
-            }
-        }
-        files.sort();
-        let texts: Vec<(String, String)> = files
-            .iter()
-            .filter_map(|f| Some((f.display().to_string(), std::fs::read_to_string(f).ok()?)))
-            .collect();
-        assert!(texts.len() > 20, "{} test texts", texts.len());
-        texts
-    }
+    pub(crate) use crate::testdata::real_texts;
 
     fn tagger() -> LangTagger {
         LangTagger::new(&Config::default().language)
