@@ -1649,6 +1649,10 @@ impl Structurer {
         hyphen_elides.reverse(); // popped in document order
 
         let mut blocks = Vec::with_capacity(groups.len());
+        // The first emphasis marker byte at or after `marks_from` is at `next_mark` (the end of
+        // the text if none): one search serves all the blocks before it, which have no marker
+        // to look for.
+        let (mut marks_from, mut next_mark) = (usize::MAX, 0);
         for &(first, last) in groups.iter() {
             let l0 = &lines[first];
             let range = l0.content.start..lines[last].content.end;
@@ -1698,7 +1702,14 @@ impl Structurer {
                 block.flags.insert(Flags::REFLOWED);
             }
             if self.strip_markdown {
-                emphasis_markers(text, range.clone(), &mut block.elide);
+                if !(marks_from <= range.start && range.start <= next_mark) {
+                    marks_from = range.start;
+                    next_mark = memchr::memchr2(b'*', b'_', &text.as_bytes()[range.start..])
+                        .map_or(text.len(), |k| range.start + k);
+                }
+                if next_mark < range.end {
+                    emphasis_markers(text, range.clone(), &mut block.elide);
+                }
             }
             block.elide.sort_by_key(|r| r.start);
             dedup_overlaps(&mut block.elide);
@@ -2010,6 +2021,36 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         cfg.strip_markdown = false;
         let b = Structurer::new(&cfg).blocks("*inter alia*\n");
         assert!(b[0].elide.is_empty());
+    }
+
+    /// The blocks keep every emphasis marker that [`emphasis_markers`] finds in them, though
+    /// it is asked only of blocks at or after a marker byte.
+    fn assert_emphasis_kept(t: &str) {
+        for b in reflow().blocks(t) {
+            let mut marks = Vec::new();
+            emphasis_markers(t, b.range.clone(), &mut marks);
+            for m in marks {
+                assert!(
+                    b.elide.iter().any(|e| e.start <= m.start && m.end <= e.end),
+                    "{:?} {m:?} {:?}",
+                    &t[b.range.clone()],
+                    b.elide
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn emphasis_markers_of_every_block_are_kept() {
+        for t in sample_texts() {
+            assert_emphasis_kept(&t);
+        }
+        // Constructed: blocks without markers before, between and after blocks with them.
+        let t = "Plain first block.\n\nA *marked* one.\n\nPlain again,\nover two lines.\n\n\
+                 __Two__ and _one_ and **three**\nand more.\n\n- item *x*\n- item y\n- _z_\n\n\
+                 # Heading *h*\n\nLast plain block\n\nend *e*";
+        assert_emphasis_kept(t);
+        assert_emphasis_kept(&t.replace("\n\n", "\n"));
     }
 
     #[test]
