@@ -1372,49 +1372,88 @@ fn heading_counts(
     for p in pieces {
         let mut i = p.start;
         while i < p.end {
-            let x = b[i];
-            let (k, ws) = if x < 0x80 {
-                i += 1;
-                let k = ASCII_CLASS[x as usize];
-                if k & WS != 0 && x != 0x0B {
-                    pending = true;
-                    continue;
+            // Eight bytes of ASCII text at a time (see [`AsciiChunk`]); anything else (other
+            // bytes, the end of a piece) a character at a time, up to the next eight bytes.
+            if let Some(ch) = AsciiChunk::of(&b[..p.end], i) {
+                // Folded whitespace (here or before) renders to a space before a character
+                // after it, unless nothing was rendered yet.
+                let after_space = (ch.space << 8) | (pending as u64 * 0x80);
+                let spaced = ch.text & after_space;
+                let first = ch.text & ch.text.wrapping_neg();
+                let n = ch.text.count_ones() as usize;
+                chars +=
+                    n + spaced.count_ones() as usize - (!started && first & spaced != 0) as usize;
+                // A word starts at a character after a space, or at the first one unless it
+                // continues a word.
+                let word_start = (ch.space << 8) | ((pending || !in_word) as u64 * 0x80);
+                words += (ch.text & word_start).count_ones() as usize;
+                let (u, l) = (
+                    ch.upper.count_ones() as usize,
+                    ch.lower.count_ones() as usize,
+                );
+                letters += u + l;
+                upper += u;
+                lower += l;
+                other += n - u - l;
+                if n > 0 {
+                    in_word = true;
+                    started = true;
                 }
-                (k, k & WS != 0)
-            } else {
-                let c = decode_at(b, i);
-                i += c.len_utf8();
-                let k = class(c);
-                if k & LETTER == 0 && is_ws(c) {
-                    pending = true;
-                    continue;
-                }
-                (k, false)
-            };
-            if pending && started {
-                // The space a run of whitespace renders to.
-                chars += 1;
+                pending = ch.space >> 63 != 0;
+                i += 8;
+                // Both conditions only grow with the counts, so asking once per eight bytes
+                // answers as asking at each character does.
                 if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
                     return false;
                 }
-                in_word = false;
+                continue;
             }
-            pending = false;
-            started = true;
-            chars += 1;
-            if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
-                // Longer than any heading of its kind below: no need to look further.
-                return false;
+            let stop = (i + 8).min(p.end);
+            while i < stop {
+                let x = b[i];
+                let (k, ws) = if x < 0x80 {
+                    i += 1;
+                    let k = ASCII_CLASS[x as usize];
+                    if k & WS != 0 && x != 0x0B {
+                        pending = true;
+                        continue;
+                    }
+                    (k, k & WS != 0)
+                } else {
+                    let c = decode_at(b, i);
+                    i += c.len_utf8();
+                    let k = class(c);
+                    if k & LETTER == 0 && is_ws(c) {
+                        pending = true;
+                        continue;
+                    }
+                    (k, false)
+                };
+                if pending && started {
+                    // The space a run of whitespace renders to.
+                    chars += 1;
+                    if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
+                        return false;
+                    }
+                    in_word = false;
+                }
+                pending = false;
+                started = true;
+                chars += 1;
+                if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
+                    // Longer than any heading of its kind below: no need to look further.
+                    return false;
+                }
+                if k & LETTER != 0 {
+                    letters += 1;
+                    upper += (k & UPPER != 0) as usize;
+                    lower += (k & (UPPER | LOWER) == LOWER) as usize;
+                } else if !ws {
+                    other += 1;
+                }
+                words += (!ws && !in_word) as usize;
+                in_word = !ws;
             }
-            if k & LETTER != 0 {
-                letters += 1;
-                upper += (k & UPPER != 0) as usize;
-                lower += (k & (UPPER | LOWER) == LOWER) as usize;
-            } else if !ws {
-                other += 1;
-            }
-            words += (!ws && !in_word) as usize;
-            in_word = !ws;
         }
     }
     if letters < 2 || letters * 10 < (letters + other) * 6 {
@@ -1433,6 +1472,51 @@ fn heading_counts(
         return false;
     }
     cased_first && (multi_line || chars <= 100)
+}
+
+/// Eight bytes of ASCII text, as masks of the high bit of each byte (byte `j` of the
+/// little-endian word at bit `8 * j + 7`): `space` the whitespace that rendering folds (tab,
+/// line feed, form feed, carriage return, space), `text` the other bytes, `upper` and `lower`
+/// the ASCII letters.
+struct AsciiChunk {
+    space: u64,
+    text: u64,
+    upper: u64,
+    lower: u64,
+}
+
+impl AsciiChunk {
+    /// The masks of the eight bytes of `b` from `start`, if there are eight, every one is ASCII
+    /// and none is a control character other than the folded whitespace (U+000B is whitespace
+    /// that rendering keeps).
+    #[inline]
+    fn of(b: &[u8], start: usize) -> Option<AsciiChunk> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let w: [u8; 8] = b.get(start..start.checked_add(8)?)?.try_into().ok()?;
+        let x = u64::from_le_bytes(w);
+        if x & HI != 0 {
+            return None;
+        }
+        // With every byte below 0x80, adding at most 0x7F to each byte carries into no other
+        // byte: the high bit of `x + (0x80 - n)` says the byte is at least `n`.
+        let at_least = |n: u8| x.wrapping_add((0x80 - n as u64) * ONES) & HI;
+        // The high bit of `(y & 0x7F) + 0x7F` or of `y` says the byte `y` is not zero.
+        let equal = |n: u8| {
+            let y = x ^ (n as u64 * ONES);
+            !((y & !HI).wrapping_add(!HI) | y) & HI
+        };
+        let space = equal(b' ') | (at_least(0x09) & !at_least(0x0E) & !equal(0x0B));
+        if !at_least(0x21) & HI & !space != 0 {
+            return None;
+        }
+        Some(AsciiChunk {
+            space,
+            text: HI & !space,
+            upper: at_least(b'A') & !at_least(b'Z' + 1),
+            lower: at_least(b'a') & !at_least(b'z' + 1),
+        })
+    }
 }
 
 /// The working vectors of [`Structurer::reflow_blocks`], kept by each thread from one document
@@ -1565,6 +1649,10 @@ impl Structurer {
         hyphen_elides.reverse(); // popped in document order
 
         let mut blocks = Vec::with_capacity(groups.len());
+        // The first emphasis marker byte at or after `marks_from` is at `next_mark` (the end of
+        // the text if none): one search serves all the blocks before it, which have no marker
+        // to look for.
+        let (mut marks_from, mut next_mark) = (usize::MAX, 0);
         for &(first, last) in groups.iter() {
             let l0 = &lines[first];
             let range = l0.content.start..lines[last].content.end;
@@ -1614,7 +1702,14 @@ impl Structurer {
                 block.flags.insert(Flags::REFLOWED);
             }
             if self.strip_markdown {
-                emphasis_markers(text, range.clone(), &mut block.elide);
+                if !(marks_from <= range.start && range.start <= next_mark) {
+                    marks_from = range.start;
+                    next_mark = memchr::memchr2(b'*', b'_', &text.as_bytes()[range.start..])
+                        .map_or(text.len(), |k| range.start + k);
+                }
+                if next_mark < range.end {
+                    emphasis_markers(text, range.clone(), &mut block.elide);
+                }
             }
             block.elide.sort_by_key(|r| r.start);
             dedup_overlaps(&mut block.elide);
@@ -1926,6 +2021,36 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
         cfg.strip_markdown = false;
         let b = Structurer::new(&cfg).blocks("*inter alia*\n");
         assert!(b[0].elide.is_empty());
+    }
+
+    /// The blocks keep every emphasis marker that [`emphasis_markers`] finds in them, though
+    /// it is asked only of blocks at or after a marker byte.
+    fn assert_emphasis_kept(t: &str) {
+        for b in reflow().blocks(t) {
+            let mut marks = Vec::new();
+            emphasis_markers(t, b.range.clone(), &mut marks);
+            for m in marks {
+                assert!(
+                    b.elide.iter().any(|e| e.start <= m.start && m.end <= e.end),
+                    "{:?} {m:?} {:?}",
+                    &t[b.range.clone()],
+                    b.elide
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn emphasis_markers_of_every_block_are_kept() {
+        for t in sample_texts() {
+            assert_emphasis_kept(&t);
+        }
+        // Constructed: blocks without markers before, between and after blocks with them.
+        let t = "Plain first block.\n\nA *marked* one.\n\nPlain again,\nover two lines.\n\n\
+                 __Two__ and _one_ and **three**\nand more.\n\n- item *x*\n- item y\n- _z_\n\n\
+                 # Heading *h*\n\nLast plain block\n\nend *e*";
+        assert_emphasis_kept(t);
+        assert_emphasis_kept(&t.replace("\n\n", "\n"));
     }
 
     #[test]
@@ -2482,6 +2607,201 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
                 assert_rendered_heading_as_reference(&t, b.range.clone(), &b.elide);
                 assert_rendered_heading_as_reference(&t, b.range.clone(), &[]);
             }
+        }
+    }
+
+    /// The heading count a character at a time, as it was before the eight-byte ASCII path of
+    /// [`heading_counts`]: the reference for that path.
+    fn heading_counts_reference(
+        text: &str,
+        pieces: &[Range<usize>],
+        roman: bool,
+        ends_clause: bool,
+        first: Option<u8>,
+        multi_line: bool,
+    ) -> bool {
+        let b = text.as_bytes();
+        let cased_first =
+            first.is_some_and(|k| k & UPPER != 0 || (k & LETTER != 0 && k & LOWER == 0));
+        // A text with a lower-case letter is a heading only up to this many characters (below:
+        // ALL-CAPS headings may be longer), so the count can stop there.
+        let mixed_max = if roman {
+            150
+        } else if !ends_clause && cased_first {
+            if multi_line {
+                150
+            } else {
+                100
+            }
+        } else {
+            0
+        };
+
+        let (mut letters, mut upper, mut lower, mut other, mut chars) = (0, 0, 0, 0, 0);
+        // Words as `split_whitespace` counts them (a letter is never whitespace).
+        let mut words = 0;
+        let mut in_word = false;
+        // Folded whitespace seen since the last character; a character seen.
+        let (mut pending, mut started) = (false, false);
+        for p in pieces {
+            let mut i = p.start;
+            while i < p.end {
+                let x = b[i];
+                let (k, ws) = if x < 0x80 {
+                    i += 1;
+                    let k = ASCII_CLASS[x as usize];
+                    if k & WS != 0 && x != 0x0B {
+                        pending = true;
+                        continue;
+                    }
+                    (k, k & WS != 0)
+                } else {
+                    let c = decode_at(b, i);
+                    i += c.len_utf8();
+                    let k = class(c);
+                    if k & LETTER == 0 && is_ws(c) {
+                        pending = true;
+                        continue;
+                    }
+                    (k, false)
+                };
+                if pending && started {
+                    // The space a run of whitespace renders to.
+                    chars += 1;
+                    if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
+                        return false;
+                    }
+                    in_word = false;
+                }
+                pending = false;
+                started = true;
+                chars += 1;
+                if chars > HEADING_MAX_CHARS || (lower > 0 && chars > mixed_max) {
+                    // Longer than any heading of its kind below: no need to look further.
+                    return false;
+                }
+                if k & LETTER != 0 {
+                    letters += 1;
+                    upper += (k & UPPER != 0) as usize;
+                    lower += (k & (UPPER | LOWER) == LOWER) as usize;
+                } else if !ws {
+                    other += 1;
+                }
+                words += (!ws && !in_word) as usize;
+                in_word = !ws;
+            }
+        }
+        if letters < 2 || letters * 10 < (letters + other) * 6 {
+            return false;
+        }
+        if lower == 0 && upper >= 3 && chars <= 200 && words <= 30 {
+            return true;
+        }
+        if chars > 150 || words > 20 {
+            return false;
+        }
+        if roman {
+            return true;
+        }
+        if ends_clause {
+            return false;
+        }
+        cased_first && (multi_line || chars <= 100)
+    }
+
+    /// [`heading_counts`] equals its one-character-at-a-time reference for every start and end
+    /// its callers can give.
+    fn assert_heading_counts_as_reference(t: &str, pieces: &[Range<usize>]) {
+        let firsts = [
+            None,
+            Some(0),
+            Some(LETTER | ALNUM | UPPER),
+            Some(LETTER | ALNUM | LOWER),
+        ];
+        for roman in [false, true] {
+            for ends in [false, true] {
+                for first in firsts {
+                    for multi in [false, true] {
+                        assert_eq!(
+                            heading_counts(t, pieces, roman, ends, first, multi),
+                            heading_counts_reference(t, pieces, roman, ends, first, multi),
+                            "{:?} {roman} {ends} {first:?} {multi}",
+                            pieces.iter().map(|p| &t[p.clone()]).collect::<Vec<_>>()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn heading_counts_equal_the_reference() {
+        let mut pieces = Vec::new();
+        for t in sample_texts() {
+            for b in reflow().blocks(&t) {
+                kept_pieces(b.range.clone(), &b.elide, &mut pieces);
+                assert_heading_counts_as_reference(&t, &pieces);
+                assert_heading_counts_as_reference(&t, std::slice::from_ref(&b.range));
+            }
+        }
+        // Constructed: folded whitespace of every kind, U+000B and other controls, runs at the
+        // edges of the eight-byte words, pieces cut inside words and inside runs of spaces.
+        for t in [
+            "CHAPTER ONE  THE\tBEGINNING\r\n",
+            "  Leading spaces and a Title Case line of some length, longer than eight",
+            "A\u{b}B\u{b}C THE END OF\u{c}IT\x01ALL",
+            "ABCDEFG HIJKLMNO   PQRSTUVW\n\n\nXYZ abcdefgh 12345678 !!??..,,",
+            "        \t\t\t\t        Heading        ",
+            "Mixed ÉTAT and ASCII: ünïcödé between WORDS OF EIGHT",
+            "\x7f\x7f\x7f\x7fDEL\x7f and 0123456789 digits 0123456789",
+        ] {
+            let n = t.len();
+            assert_heading_counts_as_reference(t, std::slice::from_ref(&(0..n)));
+            for cut in (0..=n).filter(|&c| t.is_char_boundary(c)) {
+                assert_heading_counts_as_reference(t, &[0..cut, cut..n]);
+                assert_heading_counts_as_reference(t, std::slice::from_ref(&(cut..n)));
+                assert_heading_counts_as_reference(t, std::slice::from_ref(&(0..cut)));
+            }
+        }
+    }
+
+    /// Constructed: texts of every length around the limits of the heading test (100, 150 and
+    /// 200 characters, 20 and 30 words), so that a count one off changes the answer.
+    #[test]
+    fn heading_counts_equal_the_reference_at_the_limits() {
+        for lead in ["", "  ", "\t\n ", "\u{b}"] {
+            for word in ["A", "Ab", "ABC", "abcd", "Abcdefg", "ABCDEFGHI", "a1b2c3d"] {
+                for gap in [" ", "  ", "\n", " \u{b} "] {
+                    let mut t = String::from(lead);
+                    while t.len() < 230 {
+                        t.push_str(word);
+                        t.push_str(gap);
+                    }
+                    for n in (80..=t.len()).filter(|&n| t.is_char_boundary(n)) {
+                        assert_heading_counts_as_reference(&t, std::slice::from_ref(&(0..n)));
+                        assert_heading_counts_as_reference(&t, &[0..1, 1..n]);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn heading_counts_equal_the_reference_on_any_text(
+            t in "([ \t\n\r\u{b}\u{c}\u{1}\u{7f}\u{85}\u{a0}.,;:)*_0-9]|[a-z]{1,12}|[A-Z]{1,12}|[é É]{1,3}|\\PC){0,60}",
+            cuts in proptest::collection::vec(0usize..400, 0..6),
+        ) {
+            let mut cuts: Vec<usize> = cuts
+                .into_iter()
+                .map(|c| c.min(t.len()))
+                .filter(|&c| t.is_char_boundary(c))
+                .collect();
+            cuts.sort_unstable();
+            let elide: Vec<Range<usize>> = cuts.chunks_exact(2).map(|p| p[0]..p[1]).collect();
+            let mut pieces = Vec::new();
+            kept_pieces(0..t.len(), &elide, &mut pieces);
+            assert_heading_counts_as_reference(&t, &pieces);
         }
     }
 
