@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scriptorium::config::Config;
-use scriptorium::dedup::{Dedup, DedupIndex};
-use scriptorium::pipeline::{ProcessedDoc, Stages};
+use scriptorium::internals::dedup::{Dedup, DedupIndex};
+use scriptorium::{ProcessedDoc, Stages};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut v: Vec<_> = std::fs::read_dir(dir)

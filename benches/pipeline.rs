@@ -11,19 +11,19 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use scriptorium::config::Config;
-use scriptorium::decode::Decoder;
-use scriptorium::dedup::Dedup;
-use scriptorium::doc::Segment;
-use scriptorium::lang::LangTagger;
-use scriptorium::normalize::Normalizer;
-use scriptorium::pipeline::Stages;
-use scriptorium::script::ScriptTagger;
-use scriptorium::segment::Segmenter;
-use scriptorium::structure::Structurer;
+use scriptorium::internals::decode::Decoder;
+use scriptorium::internals::dedup::Dedup;
+use scriptorium::internals::lang::LangTagger;
+use scriptorium::internals::normalize::Normalizer;
+use scriptorium::internals::script::ScriptTagger;
+use scriptorium::internals::segment::Segmenter;
+use scriptorium::internals::structure::Structurer;
+use scriptorium::Segment;
+use scriptorium::Stages;
 
 /// The files under `dir`, in the order a run reads them.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(scriptorium::input::files_under(dir));
+    out.extend(scriptorium::internals::input::files_under(dir));
 }
 
 /// The benchmark documents: (name, bytes).
@@ -94,7 +94,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("mojibake+normalize", |b| {
         b.iter(|| {
             for t in &texts {
-                let r = scriptorium::mojibake::repair(t);
+                let r = scriptorium::internals::mojibake::repair(t);
                 std::hint::black_box(normalizer.normalize(r.as_ref().map_or(t, |r| &r.text)));
             }
         })

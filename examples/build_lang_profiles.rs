@@ -12,9 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use scriptorium::lang::features::{bucket, for_each_ngram};
-use scriptorium::lang::model::UNITS_PER_NAT;
-use scriptorium::script::dominant_script;
+use scriptorium::internals::lang::features::{bucket, for_each_ngram};
+use scriptorium::internals::lang::model::UNITS_PER_NAT;
+use scriptorium::internals::script::dominant_script;
 
 /// Additive smoothing of the n-gram counts.
 const ALPHA: f64 = 0.5;

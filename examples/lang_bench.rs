@@ -11,8 +11,8 @@
 use std::time::Instant;
 
 use scriptorium::config::Config;
-use scriptorium::lang::LangTagger;
-use scriptorium::pipeline::Stages;
+use scriptorium::internals::lang::LangTagger;
+use scriptorium::Stages;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -20,7 +20,7 @@ fn main() -> anyhow::Result<()> {
     let whatlang = args.next().is_some_and(|a| a == "whatlang");
     let cfg = Config::default();
     let stages = Stages::new(&cfg);
-    let paths = scriptorium::input::files_under(std::path::Path::new(&dir));
+    let paths = scriptorium::internals::input::files_under(std::path::Path::new(&dir));
     let mut docs = Vec::new();
     let mut input_bytes = 0usize;
     for p in &paths {

@@ -13,9 +13,9 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use scriptorium::config::Config;
-use scriptorium::doc::{SegKind, Segment};
-use scriptorium::lang::LangTagger;
-use scriptorium::script::dominant_script;
+use scriptorium::internals::lang::LangTagger;
+use scriptorium::internals::script::dominant_script;
+use scriptorium::{SegKind, Segment};
 use serde_json::{json, Value};
 
 fn read(path: &PathBuf) -> anyhow::Result<Vec<Value>> {

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scriptorium::config::ScriptConfig;
-use scriptorium::script::{direction, dominant_script, ScriptTagger};
+use scriptorium::internals::script::{direction, dominant_script, ScriptTagger};
 
 /// The files under `dir`, in the order a run reads them.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(scriptorium::input::files_under(dir));
+    out.extend(scriptorium::internals::input::files_under(dir));
 }
 
 fn main() {
@@ -50,7 +50,7 @@ fn main() {
         repair_bidi: true,
         garbled_threshold: 0.5,
     });
-    let model = scriptorium::garbled::model();
+    let model = scriptorium::internals::script::garbled::model();
     for round in 0..2 {
         let t = Instant::now();
         let mut flagged = 0usize;

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scriptorium::config::Config;
-use scriptorium::pipeline::Stages;
+use scriptorium::Stages;
 
 /// The files under `dir`, in the order a run reads them.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(scriptorium::input::files_under(dir));
+    out.extend(scriptorium::internals::input::files_under(dir));
 }
 
 fn main() {
@@ -46,10 +46,10 @@ fn main() {
     }
     let cfg = Config::default();
     let stages = Stages::new(&cfg);
-    let dec = scriptorium::decode::Decoder::new(&cfg.decode);
-    let norm = scriptorium::normalize::Normalizer::new(&cfg.normalize);
-    let st = scriptorium::structure::Structurer::new(&cfg.structure);
-    let seg = scriptorium::segment::Segmenter::new(&cfg.segment);
+    let dec = scriptorium::internals::decode::Decoder::new(&cfg.decode);
+    let norm = scriptorium::internals::normalize::Normalizer::new(&cfg.normalize);
+    let st = scriptorium::internals::structure::Structurer::new(&cfg.structure);
+    let seg = scriptorium::internals::segment::Segmenter::new(&cfg.segment);
     let texts: Vec<String> = docs
         .iter()
         .map(|d| String::from_utf8_lossy(d).into_owned())
@@ -63,9 +63,9 @@ fn main() {
         Vec::new()
     };
     let mut cleans: Vec<String> = processed.iter().map(|p| p.clean.clone()).collect();
-    let script = scriptorium::script::ScriptTagger::new(&cfg.script);
-    let lang = scriptorium::lang::LangTagger::new(&cfg.language);
-    let dedup = scriptorium::dedup::Dedup::new(&cfg.dedup);
+    let script = scriptorium::internals::script::ScriptTagger::new(&cfg.script);
+    let lang = scriptorium::internals::lang::LangTagger::new(&cfg.language);
+    let dedup = scriptorium::internals::dedup::Dedup::new(&cfg.dedup);
     let fingerprints: Vec<_> = if stage == "decide" {
         processed
             .iter()
@@ -84,7 +84,7 @@ fn main() {
         }
         "normalize" => {
             for t in &texts {
-                let r = scriptorium::mojibake::repair(t);
+                let r = scriptorium::internals::mojibake::repair(t);
                 sink += norm.normalize(r.as_ref().map_or(t, |r| &r.text)).text.len();
             }
         }
@@ -126,7 +126,7 @@ fn main() {
             }
         }
         "decide" => {
-            let mut index = scriptorium::dedup::DedupIndex::new(&cfg.dedup);
+            let mut index = scriptorium::internals::dedup::DedupIndex::new(&cfg.dedup);
             for (k, (p, f)) in processed.iter().zip(&fingerprints).enumerate() {
                 let mut segs = p.segments.clone();
                 let seqs: Vec<u32> = (0..segs.len() as u32).collect();

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use scriptorium::config::{Config, StructureMode};
-use scriptorium::structure::Structurer;
+use scriptorium::internals::structure::Structurer;
 
 fn main() {
     let docs: Vec<String> = std::env::args()

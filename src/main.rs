@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+mod cli;
+
 use clap::Parser;
-use scriptorium::cli::{Cli, Command};
-use scriptorium::config::Config;
-use scriptorium::pipeline::{run, RunOptions};
+use cli::{Cli, Command};
+use scriptorium::{run, Config, RunOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

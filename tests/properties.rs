@@ -6,9 +6,9 @@
 
 use proptest::prelude::*;
 use scriptorium::config::{Config, NormForm};
-use scriptorium::decode::Decoder;
-use scriptorium::normalize::Normalizer;
-use scriptorium::pipeline::Stages;
+use scriptorium::internals::decode::Decoder;
+use scriptorium::internals::normalize::Normalizer;
+use scriptorium::Stages;
 use unicode_normalization::UnicodeNormalization;
 
 const PIECES: &[&str] = &[
@@ -139,7 +139,7 @@ proptest! {
             last_raw = seg.raw.end;
             // The raw bytes of a segment, normalized, hold its text (up to whitespace).
             let raw_piece = &s[seg.raw.clone()];
-            let repaired = scriptorium::mojibake::repair(raw_piece);
+            let repaired = scriptorium::internals::mojibake::repair(raw_piece);
             let piece = repaired.as_ref().map_or(raw_piece, |r| r.text.as_str());
             let renorm = normalizer.normalize(piece);
             let squash = |t: &str| {

@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use scriptorium::config::Config;
-use scriptorium::decode::Decoder;
+use scriptorium::internals::decode::Decoder;
 
 fuzz_target!(|data: &[u8]| {
     let cfg = Config::default();
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(d) = dec.decode(data, forced) {
         let r = d.map.range(0..d.text.len());
         assert!(r.end <= data.len());
-        let _ = scriptorium::mojibake::repair(&d.text);
+        let _ = scriptorium::internals::mojibake::repair(&d.text);
     }
 });
 

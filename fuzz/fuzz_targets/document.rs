@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use scriptorium::config::Config;
-use scriptorium::pipeline::Stages;
+use scriptorium::Stages;
 use std::sync::OnceLock;
 
 static STAGES: OnceLock<Stages> = OnceLock::new();

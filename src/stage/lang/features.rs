@@ -51,7 +51,7 @@ fn is_letter(c: char) -> bool {
 
 /// What [`is_letter`] says, from the Unicode tables.
 fn is_letter_slow(c: char) -> bool {
-    crate::chars::is_letter(c) || is_combining_mark(c)
+    crate::text::chars::is_letter(c) || is_combining_mark(c)
 }
 
 /// [`is_letter_slow`] of every character of the Basic Multilingual Plane, one bit each (words
@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn words_equal_the_definition_on_real_text() {
-        for (_, text) in crate::lang::tests::real_texts() {
+        for (_, text) in crate::stage::lang::tests::real_texts() {
             assert_words_agree(&text);
             for line in text.lines() {
                 assert_words_agree(line);

@@ -415,7 +415,7 @@ pub(crate) mod tests {
     fn tag(t: &LangTagger, paras: &[&[&str]]) -> Vec<(&'static str, &'static str)> {
         let (clean, mut segs) = crate::doc::layout(paras);
         for seg in &mut segs {
-            seg.script = crate::script::dominant_script(&clean[seg.text.clone()]);
+            seg.script = crate::stage::script::dominant_script(&clean[seg.text.clone()]);
         }
         t.tag_document(&clean, &mut segs);
         segs.iter()
@@ -469,7 +469,8 @@ pub(crate) mod tests {
         ];
         for (text, lang) in cases {
             assert_eq!(
-                t.detect(text, crate::script::dominant_script(text)).lang,
+                t.detect(text, crate::stage::script::dominant_script(text))
+                    .lang,
                 lang,
                 "{text}"
             );
@@ -488,7 +489,7 @@ pub(crate) mod tests {
             ("すべての人間は", "jpn"),
             ("ሁሉም ሰዎች", "amh"),
         ] {
-            let l = t.detect(text, crate::script::dominant_script(text));
+            let l = t.detect(text, crate::stage::script::dominant_script(text));
             assert_eq!((l.lang, l.confidence), (lang, 1.0), "{text}");
         }
     }

@@ -17,7 +17,8 @@
 
 use std::ops::Range;
 
-use crate::spanmap::{SpanMap, SpanMapBuilder};
+use crate::config::DecodeConfig;
+use crate::text::spanmap::{SpanMap, SpanMapBuilder};
 
 /// windows-1252 bytes 0x80..=0x9F; the five undefined ones decode to the C1 control itself.
 const CP1252_HIGH: [char; 32] = [
@@ -72,6 +73,30 @@ fn suspicious(text: &str) -> bool {
         }
     }
     false
+}
+
+/// The mojibake repair step, built once from the config (`[decode] repair_mojibake`).
+#[derive(Debug, Clone)]
+pub struct Repairer {
+    enabled: bool,
+}
+
+impl Repairer {
+    /// The step as `[decode]` configures it.
+    pub fn new(cfg: &DecodeConfig) -> Repairer {
+        Repairer {
+            enabled: cfg.repair_mojibake,
+        }
+    }
+
+    /// [`repair`], when the step is enabled; `None` when it is not or there is nothing to repair.
+    pub fn repair(&self, text: &str) -> Option<Repaired> {
+        if self.enabled {
+            repair(text)
+        } else {
+            None
+        }
+    }
 }
 
 /// Repairs mojibake in `text`; `None` when there is nothing to repair.

@@ -8,17 +8,19 @@
 //!
 //! The stage also repairs the brackets of right-to-left text extracted from PDFs in visual order
 //! (`)أمين المظالم(` becomes `(أمين المظالم)`, flag `repaired_bidi`) and scores garbled text
-//! (flag `garbled`, see [`crate::garbled`]).
+//! (flag `garbled`, see [`crate::stage::script::garbled`]).
 
 use unicode_bidi::{BidiClass, BidiInfo};
 use unicode_script::{Script, UnicodeScript};
 
+pub mod garbled;
+
 use std::ops::Range;
 
-use crate::chars::LazyTable;
 use crate::config::ScriptConfig;
 use crate::doc::{Direction, Flags};
-use crate::garbled::GarbledModel;
+use crate::stage::script::garbled::GarbledModel;
+use crate::text::chars::LazyTable;
 
 /// The script stage, built once from the config.
 #[derive(Debug, Clone)]
@@ -85,7 +87,7 @@ impl ScriptTagger {
     pub fn new(cfg: &ScriptConfig) -> ScriptTagger {
         ScriptTagger {
             cfg: cfg.clone(),
-            garbled: crate::garbled::model(),
+            garbled: crate::stage::script::garbled::model(),
         }
     }
 
@@ -160,20 +162,20 @@ fn class_of(c: char) -> u16 {
     if may_have_rtl(c.encode_utf8(&mut [0; 4])) {
         k |= MAY_RTL;
     }
-    if c == '\u{FFFD}' || crate::garbled::is_private_use(c) {
+    if c == '\u{FFFD}' || crate::stage::script::garbled::is_private_use(c) {
         k |= BAD;
     }
-    if crate::garbled::is_mojibake_lead(c) {
+    if crate::stage::script::garbled::is_mojibake_lead(c) {
         k |= MOJIBAKE_LEAD;
     }
-    if crate::garbled::is_mojibake_tail(c) {
+    if crate::stage::script::garbled::is_mojibake_tail(c) {
         k |= MOJIBAKE_TAIL;
     }
     let own_lower = c.to_lowercase().next().unwrap_or(c) == c;
     if own_lower {
         k |= OWN_LOWER;
     }
-    if own_lower && !(crate::chars::is_letter(c) && letter_script(c).is_some()) {
+    if own_lower && !(crate::text::chars::is_letter(c) && letter_script(c).is_some()) {
         k |= PLAIN_BOUNDARY;
     }
     k
@@ -670,7 +672,7 @@ mod tests {
         assert!(FAS.contains('\u{200c}'));
         let d = direction(FAS);
         assert_eq!(d.direction, Direction::Rtl);
-        assert!(crate::garbled::model().score(FAS, "Arab") < 0.5);
+        assert!(crate::stage::script::garbled::model().score(FAS, "Arab") < 0.5);
     }
 
     #[test]
@@ -814,8 +816,12 @@ mod tests {
             flags.insert(Flags::REPAIRED_BIDI);
             dir = direction(&text[range.clone()]);
         }
-        let garbled_score =
-            crate::garbled::tests::evidence_reference(t.garbled, &text[range], script).score();
+        let garbled_score = crate::stage::script::garbled::tests::evidence_reference(
+            t.garbled,
+            &text[range],
+            script,
+        )
+        .score();
         if garbled_score > 0.0 && garbled_score >= t.cfg.garbled_threshold {
             flags.insert(Flags::GARBLED);
         }
@@ -838,8 +844,8 @@ mod tests {
             ..direction(text)
         };
         assert_eq!(tagger().tag(text), general, "{text:?}");
-        let m = crate::garbled::model();
-        let reference = crate::garbled::tests::evidence_reference(m, text, script);
+        let m = crate::stage::script::garbled::model();
+        let reference = crate::stage::script::garbled::tests::evidence_reference(m, text, script);
         assert_eq!(m.evidence(text, script), reference, "{text:?}");
         assert_eq!(
             m.evidence_counted(text, script, scan.chars, scan.bad, scan.ascii),

@@ -278,17 +278,20 @@ impl ScriptModel {
         //
         // Its own lower case: no lower-case lookup, and the class holds its script (the
         // `Script` discriminant, or none for `Common`, `Inherited`, `Unknown`).
-        let k = crate::script::char_class(c);
+        let k = crate::stage::script::char_class(c);
         if !matches!(
             self.script,
             Script::Common | Script::Inherited | Script::Unknown
         ) {
-            if k & crate::script::PLAIN_BOUNDARY != 0 {
+            if k & crate::stage::script::PLAIN_BOUNDARY != 0 {
                 return self.boundary;
             }
-            if k & crate::script::OWN_LOWER != 0 {
+            if k & crate::stage::script::OWN_LOWER != 0 {
                 let same_script = k as u8 == self.script as u8;
-                return if same_script && crate::chars::is_letter(c) && !is_presentation_form(c) {
+                return if same_script
+                    && crate::text::chars::is_letter(c)
+                    && !is_presentation_form(c)
+                {
                     self.other
                 } else {
                     self.boundary
@@ -306,7 +309,8 @@ impl ScriptModel {
                 }
             }
         }
-        if crate::chars::is_letter(c) && c.script() == self.script && !is_presentation_form(c) {
+        if crate::text::chars::is_letter(c) && c.script() == self.script && !is_presentation_form(c)
+        {
             self.other
         } else {
             self.boundary
@@ -591,7 +595,7 @@ pub(crate) mod tests {
                 }
             }
         }
-        if crate::chars::is_letter(c) && c.script() == m.script && !is_presentation_form(c) {
+        if crate::text::chars::is_letter(c) && c.script() == m.script && !is_presentation_form(c) {
             m.other
         } else {
             m.boundary

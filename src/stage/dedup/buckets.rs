@@ -90,7 +90,7 @@ impl Buckets {
     fn grow(&mut self) {
         let n = (self.lines.len() * 2).max(256);
         let mut lines = Vec::with_capacity(n);
-        crate::hugepages::advise(&lines);
+        crate::util::hugepages::advise(&lines);
         lines.resize(n, EMPTY_LINE);
         let old = std::mem::replace(&mut self.lines, lines);
         let mask = n - 1;

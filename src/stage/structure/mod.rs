@@ -45,12 +45,13 @@ use std::ops::Range;
 use xxhash_rust::xxh3::Xxh3Builder;
 
 use crate::config::{StructureConfig, StructureMode};
-use crate::doc::{Block, BlockKind, Flags};
+use crate::doc::{Block, BlockKind, DropReason, Flags};
 
 /// The structure stage, built once from the config.
 #[derive(Debug, Clone)]
 pub struct Structurer {
     mode: StructureMode,
+    keep_boilerplate: bool,
     dehyphenate: bool,
     strip_markdown: bool,
 }
@@ -59,9 +60,16 @@ impl Structurer {
     pub fn new(cfg: &StructureConfig) -> Structurer {
         Structurer {
             mode: cfg.mode,
+            keep_boilerplate: cfg.keep_boilerplate,
             dehyphenate: cfg.dehyphenate,
             strip_markdown: cfg.strip_markdown,
         }
+    }
+
+    /// Why the segments of a block of `kind` are dropped: its boilerplate kind, unless
+    /// `[structure] keep_boilerplate` keeps them.
+    pub fn drop_reason(&self, kind: BlockKind) -> Option<DropReason> {
+        DropReason::from_block(kind).filter(|_| !self.keep_boilerplate)
     }
 
     /// The blocks of `text`, in order, each trimmed of surrounding whitespace.
@@ -607,7 +615,7 @@ fn toc_entry(s: &str) -> (bool, bool) {
     let leader = &head[title.len()..];
     if title
         .chars()
-        .filter(|c| crate::chars::is_letter(*c))
+        .filter(|c| crate::text::chars::is_letter(*c))
         .count()
         < 2
     {
@@ -912,7 +920,7 @@ fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: bool) -> Jo
         && s[..s.len() - 1]
             .chars()
             .next_back()
-            .is_some_and(crate::chars::is_letter)
+            .is_some_and(crate::text::chars::is_letter)
         && b.first.is_alphanumeric();
     if hyphen && gap <= 1 {
         return Join::Hyphen;
@@ -1031,10 +1039,10 @@ fn decode_at(b: &[u8], i: usize) -> char {
 /// one block of 128 characters at a time, the first time a character of the block is asked
 /// about; the answers are exactly the standard library's.
 ///
-/// [`LazyTable`]: crate::chars::LazyTable
+/// [`LazyTable`]: crate::text::chars::LazyTable
 #[inline]
 fn class(c: char) -> u8 {
-    static CLASSES: crate::chars::LazyTable = crate::chars::LazyTable::new(class_of);
+    static CLASSES: crate::text::chars::LazyTable = crate::text::chars::LazyTable::new(class_of);
     let u = c as u32;
     if u < 0x80 {
         return ASCII_CLASS[u as usize] & !WS;
@@ -1100,11 +1108,11 @@ fn split_word(s: &str, t: &str) -> Option<(String, String)> {
     let a_start = head
         .char_indices()
         .rev()
-        .find(|(_, c)| !crate::chars::is_letter(*c))
+        .find(|(_, c)| !crate::text::chars::is_letter(*c))
         .map_or(0, |(i, c)| i + c.len_utf8());
     let a = &head[a_start..];
     let b_end = t
-        .find(|c: char| !crate::chars::is_letter(c))
+        .find(|c: char| !crate::text::chars::is_letter(c))
         .unwrap_or(t.len());
     let b = &t[..b_end];
     if a.is_empty() || b.is_empty() {
@@ -1149,7 +1157,7 @@ fn emphasis_markers(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>
         let prev = s[..i].chars().next_back();
         let next = s[j..].chars().next();
         let ws = |c: Option<char>| c.is_none_or(char::is_whitespace);
-        let alnum = |c: Option<char>| c.is_some_and(crate::chars::is_letter_or_digit);
+        let alnum = |c: Option<char>| c.is_some_and(crate::text::chars::is_letter_or_digit);
         let (can_open, can_close) = if ch == b'*' {
             (!ws(next), !ws(prev))
         } else {
@@ -1175,7 +1183,7 @@ fn emphasis_markers(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>
 /// No heading is longer (characters of the rendered text).
 const HEADING_MAX_CHARS: usize = 200;
 
-/// Whether rendering ([`render_into`](crate::doc::render_into)) folds `c`: whitespace except U+000B, which rendering
+/// Whether rendering ([`render_into`](crate::render::render_into)) folds `c`: whitespace except U+000B, which rendering
 /// copies as text (the heading test then counts it as whitespace, as it did on the rendered
 /// string).
 #[inline]
@@ -1184,7 +1192,7 @@ fn folds(c: char) -> bool {
 }
 
 /// The pieces of `range` that rendering keeps with `elide` left out, in order: exactly the
-/// pieces [`render_into`](crate::doc::render_into) copies (empty ones left out).
+/// pieces [`render_into`](crate::render::render_into) copies (empty ones left out).
 fn kept_pieces(range: Range<usize>, elide: &[Range<usize>], out: &mut Vec<Range<usize>>) {
     out.clear();
     let mut pos = range.start;
@@ -1203,7 +1211,7 @@ fn kept_pieces(range: Range<usize>, elide: &[Range<usize>], out: &mut Vec<Range<
     }
 }
 
-/// The characters of a rendering ([`render_into`](crate::doc::render_into)) of `pieces` of a text, produced one at a
+/// The characters of a rendering ([`render_into`](crate::render::render_into)) of `pieces` of a text, produced one at a
 /// time without building the string: each run of folded whitespace (across pieces too) is one
 /// `' '`, none at the start or the end.
 ///
@@ -1742,7 +1750,7 @@ fn dedup_overlaps(v: &mut Vec<Range<usize>>) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::doc::render_into;
+    use crate::render::render_into;
 
     impl Line {
         /// Measures a line of any characters, one predicate at a time: the definition of
@@ -2120,14 +2128,14 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
             }
             let mut s = String::new();
             render_into(t, b.range.clone(), &b.elide, &mut s);
-            out.extend(s.chars().filter(|c| crate::chars::is_letter(*c)));
+            out.extend(s.chars().filter(|c| crate::text::chars::is_letter(*c)));
             let mut skip: &[Range<usize>] = &[];
             if b.kind == BlockKind::ListItem {
                 skip = &b.elide[..1];
             }
             for (i, c) in t[b.range.clone()].char_indices() {
                 let at = b.range.start + i;
-                if crate::chars::is_letter(c) && !skip.iter().any(|r| r.contains(&at)) {
+                if crate::text::chars::is_letter(c) && !skip.iter().any(|r| r.contains(&at)) {
                     expected.push(c);
                 }
             }

@@ -153,7 +153,7 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let mut i = 0;
     loop {
-        let j = crate::bytescan::find_json_escape(b, i, b.len());
+        let j = crate::text::scan::find_json_escape(b, i, b.len());
         out.extend_from_slice(&b[i..j]);
         let Some(&x) = b.get(j) else { break };
         match x {
@@ -210,22 +210,41 @@ pub fn round4(x: f32) -> f64 {
 /// What a document contributes to `documents.jsonl`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentLine {
+    /// The document's id: its path relative to the input folder it was found in (a file given
+    /// directly: its name; standard input: `-`).
     pub doc_id: String,
+    /// The path it was read from, as given.
     pub source: String,
+    /// Raw size in bytes.
     pub bytes: u64,
+    /// SHA-256 of the raw bytes, in lower-case hexadecimal.
     pub sha256: String,
+    /// The encoding it was decoded with (WHATWG name); none when it was not decoded.
     pub encoding: Option<&'static str>,
+    /// How sure the decoder is of the encoding, 0 to 1.
     pub encoding_confidence: f64,
+    /// What decided the encoding (`bom`, `valid_utf8`, `byte_pattern`, `mostly_utf8`, `detector`,
+    /// `config`).
     pub encoding_evidence: Option<&'static str>,
+    /// Whether the file began with a byte order mark.
     pub bom: bool,
+    /// Byte sequences invalid in the encoding, each replaced with U+FFFD.
     pub invalid_sequences: usize,
+    /// U+FFFD characters in the decoded text.
     pub replacement_chars: usize,
+    /// Mojibake runs repaired.
     pub mojibake_repairs: usize,
+    /// Segments written (not dropped).
     pub segments: usize,
+    /// Dropped segments by reason.
     pub dropped: BTreeMap<&'static str, usize>,
+    /// Written segments by language code.
     pub languages: BTreeMap<&'static str, usize>,
+    /// Written segments by script code.
     pub scripts: BTreeMap<&'static str, usize>,
+    /// `ok`, or why the document was skipped.
     pub status: &'static str,
+    /// The error of a skipped document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -21,7 +21,7 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::config::{NormForm, NormalizeConfig};
-use crate::spanmap::{SpanMap, SpanMapBuilder};
+use crate::text::spanmap::{SpanMap, SpanMapBuilder};
 
 /// The normalize stage, built once from the config.
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ fn quick_check(set: &StableSet, form: NormForm, s: &str) -> IsNormalized {
     while i < b.len() {
         if b[i] < 0x80 {
             // ASCII is stable: skip it eight bytes at a time.
-            i += crate::bytescan::ascii_prefix(&b[i..]);
+            i += crate::text::scan::ascii_prefix(&b[i..]);
             last_cc = 0;
             continue;
         }

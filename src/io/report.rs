@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::dedup::DupCounts;
 use crate::doc::Segment;
-use crate::output::DocumentLine;
+use crate::io::output::DocumentLine;
+use crate::stage::dedup::DupCounts;
 
 /// Names of the timed stages, in pipeline order.
 pub const STAGES: [&str; 11] = [
@@ -214,7 +214,7 @@ impl Report {
         self.timing.wall_seconds = round4(wall.as_secs_f64());
         self.timing.threads = threads;
         self.timing.mb_per_s = rate(wall.as_secs_f64());
-        self.timing.stage_clock = crate::cputime::clock_name();
+        self.timing.stage_clock = crate::util::cputime::clock_name();
         for (name, d) in STAGES.iter().zip(stages.0.iter()) {
             let secs = d.as_secs_f64();
             self.timing.stages.insert(

@@ -14,8 +14,8 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
-use crate::config::DecodeConfig;
-use crate::spanmap::{SpanMap, SpanMapBuilder};
+use crate::config::{DecodeConfig, EncodingOverride};
+use crate::text::spanmap::{SpanMap, SpanMapBuilder};
 
 /// The encodings that encoding_rs lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +105,8 @@ impl DecodeError {
 pub struct Decoder {
     detect_utf16_utf32: bool,
     skip_binary: bool,
+    /// Encodings forced for input ids that match a glob (`[decode] overrides`).
+    overrides: Vec<EncodingOverride>,
 }
 
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -114,7 +116,19 @@ impl Decoder {
         Decoder {
             detect_utf16_utf32: cfg.detect_utf16_utf32,
             skip_binary: cfg.skip_binary,
+            overrides: cfg.overrides.clone(),
         }
+    }
+
+    /// Decodes the input document `id`: with the encoding its configured override forces, if
+    /// one matches, otherwise detected.
+    pub fn decode_document<'a>(&self, id: &str, raw: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        let forced = self
+            .overrides
+            .iter()
+            .find(|o| o.matcher.is_match(id))
+            .map(|o| o.encoding);
+        self.decode(raw, forced)
     }
 
     /// Decodes `raw`, with `forced` taking precedence over any detection but a BOM of the same

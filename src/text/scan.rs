@@ -65,6 +65,7 @@ pub fn find_set_or_non_ascii(b: &[u8], i: usize, end: usize, set: &[u8]) -> usiz
 /// The first index in `i..end` of a byte that may start whitespace: an ASCII byte below 0x21
 /// or one of the lead bytes C2, E1, E2, E3 (every non-ASCII whitespace character starts with
 /// one of them); `end` if there is none. Callers check the character found.
+#[cfg(test)]
 #[inline]
 pub fn find_space_candidate(b: &[u8], i: usize, end: usize) -> usize {
     find_first(
@@ -77,6 +78,7 @@ pub fn find_space_candidate(b: &[u8], i: usize, end: usize) -> usize {
 }
 
 /// Whether `x` is a byte [`find_space_candidate`] stops at.
+#[cfg(test)]
 #[inline]
 pub fn is_space_candidate(x: u8) -> bool {
     x < 0x21 || matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3)

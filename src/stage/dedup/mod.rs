@@ -579,7 +579,7 @@ impl NearIndex {
             // Grown the way `extend` would grow it, and advised while the new part is untouched.
             self.sigs
                 .reserve((self.sigs.capacity()).max(sk.sig.len() * 64));
-            crate::hugepages::advise(&self.sigs);
+            crate::util::hugepages::advise(&self.sigs);
         }
         self.sigs.extend(sk.sig.iter().map(|&v| v as u16));
         self.parent.push(root.unwrap_or(id));
@@ -955,7 +955,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/udhr");
         let d = Dedup::new(&cfg());
         let mut checked = 0;
-        for p in crate::input::files_under(&dir) {
+        for p in crate::io::input::files_under(&dir) {
             let Ok(text) = std::fs::read_to_string(&p) else {
                 continue;
             };

@@ -173,7 +173,7 @@ fn entry(c: char) -> u32 {
         // Left to the paths that ask `to_lowercase` again.
         Err(_) => e |= MULTI,
     }
-    if crate::chars::is_letter_or_digit(lc) {
+    if crate::text::chars::is_letter_or_digit(lc) {
         e |= ALNUM;
     }
     if lc.is_whitespace() {
@@ -457,7 +457,11 @@ impl<'a> Folder<'a> {
             self.push(lc, e & ALNUM != 0, e & WS != 0);
         } else {
             for l in c.to_lowercase() {
-                self.push(l, crate::chars::is_letter_or_digit(l), l.is_whitespace());
+                self.push(
+                    l,
+                    crate::text::chars::is_letter_or_digit(l),
+                    l.is_whitespace(),
+                );
             }
         }
     }
@@ -760,7 +764,7 @@ mod tests {
             } else {
                 for c in word.nfkc() {
                     for l in c.to_lowercase() {
-                        let alnum = crate::chars::is_letter_or_digit(l);
+                        let alnum = crate::text::chars::is_letter_or_digit(l);
                         push(l, alnum, l.is_whitespace(), out);
                     }
                 }
@@ -840,7 +844,7 @@ mod tests {
         let dir = std::env::var_os("SCRIPTORIUM_DEDUP_CORPUS")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw"));
-        for p in crate::input::files_under(&dir) {
+        for p in crate::io::input::files_under(&dir) {
             let Ok(text) = std::fs::read_to_string(&p) else {
                 continue;
             };

@@ -12,7 +12,8 @@
 
 use std::ops::Range;
 
-use crate::config::SegmentConfig;
+use crate::config::{SegmentConfig, SegmentUnit};
+use crate::doc::{Block, DropReason, SegKind};
 
 /// Abbreviations (compared case-sensitively as written, and lowercased) that a `.` after them does
 /// not end a sentence. Titles, months, references, Latin, and common ones of a few languages.
@@ -36,6 +37,7 @@ const ABBREVIATIONS: &[&str] = &[
 /// The sentence splitter, built once from the config.
 #[derive(Debug, Clone)]
 pub struct Segmenter {
+    unit: SegmentUnit,
     abbreviations: WordSet,
     max_bytes: usize,
 }
@@ -316,8 +318,22 @@ impl Segmenter {
     pub fn new(cfg: &SegmentConfig) -> Segmenter {
         let extra = cfg.abbreviations.iter().map(|a| a.trim_end_matches('.'));
         Segmenter {
+            unit: cfg.unit,
             abbreviations: WordSet::new(ABBREVIATIONS.iter().copied().chain(extra)),
             max_bytes: cfg.max_bytes,
+        }
+    }
+
+    /// Cuts `block` of `text` into segment ranges, appended to `out`, and says what they are:
+    /// sentences when the unit is `sentence` and the block is not boilerplate, otherwise the
+    /// block's own range.
+    pub fn cut(&self, text: &str, block: &Block, out: &mut Vec<Range<usize>>) -> SegKind {
+        if self.unit == SegmentUnit::Sentence && DropReason::from_block(block.kind).is_none() {
+            self.sentences(text, block.range.clone(), out);
+            SegKind::Sentence
+        } else {
+            out.push(block.range.clone());
+            SegKind::Block(block.kind)
         }
     }
 
@@ -523,7 +539,7 @@ impl Segmenter {
 }
 
 /// `text[range]` without the whitespace (`char::is_whitespace`) at its ends, as
-/// [`crate::structure::trim_range`] gives it; ASCII characters are tested from their byte, and
+/// [`crate::stage::structure::trim_range`] gives it; ASCII characters are tested from their byte, and
 /// only a non-ASCII character at an end is decoded.
 #[inline(always)]
 fn trim(text: &str, range: Range<usize>) -> Range<usize> {
@@ -740,7 +756,7 @@ mod tests {
         }
     }
 
-    /// [`trim`] gives what [`crate::structure::trim_range`] gives, for every range between
+    /// [`trim`] gives what [`crate::stage::structure::trim_range`] gives, for every range between
     /// character boundaries of constructed text with every kind of whitespace at the ends, and
     /// for the sentences of real text.
     #[test]
@@ -751,7 +767,7 @@ mod tests {
             for &z in cuts.iter().filter(|&&z| z >= a) {
                 assert_eq!(
                     trim(s, a..z),
-                    crate::structure::trim_range(s, a..z),
+                    crate::stage::structure::trim_range(s, a..z),
                     "{a}..{z}"
                 );
             }
@@ -760,7 +776,10 @@ mod tests {
             let mut at = 0;
             for piece in t.split_inclusive(['.', '\n', '。']) {
                 let r = at..at + piece.len();
-                assert_eq!(trim(&t, r.clone()), crate::structure::trim_range(&t, r));
+                assert_eq!(
+                    trim(&t, r.clone()),
+                    crate::stage::structure::trim_range(&t, r)
+                );
                 at += piece.len();
             }
         }

@@ -47,7 +47,7 @@ fn profiles() -> &'static [u8] {
     let (v, at) = COPY.get_or_init(|| {
         const HUGE: usize = 2 << 20;
         let mut v = Vec::with_capacity(PROFILES.len() + HUGE);
-        crate::hugepages::advise(&v);
+        crate::util::hugepages::advise(&v);
         let addr = v.as_ptr() as usize;
         let at = addr.next_multiple_of(HUGE) - addr;
         v.resize(at, 0);
@@ -258,7 +258,7 @@ fn new_entries(slots: usize) -> (Vec<Entry>, usize) {
     const HUGE: usize = 2 << 20;
     let size = std::mem::size_of::<Entry>();
     let mut v: Vec<Entry> = Vec::with_capacity(slots + HUGE / size);
-    crate::hugepages::advise(&v);
+    crate::util::hugepages::advise(&v);
     let addr = v.as_ptr() as usize;
     let at = (addr.next_multiple_of(HUGE) - addr) / size;
     v.resize(at + slots, EMPTY);
@@ -815,7 +815,7 @@ fn lowest_two_scalar(x: &[u32]) -> (usize, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::features::for_each_word;
+    use crate::stage::lang::features::for_each_word;
 
     /// The definition of a word's key: its bytes with ASCII capitals lowercased, zero-padded,
     /// and its length in byte 30.
@@ -843,7 +843,7 @@ mod tests {
     #[test]
     fn cached_totals_equal_the_table() {
         let m = Model::embedded().expect("profiles.bin is well formed");
-        let mut texts: Vec<String> = crate::lang::tests::real_texts()
+        let mut texts: Vec<String> = crate::stage::lang::tests::real_texts()
             .into_iter()
             .map(|(_, t)| t)
             .collect();
@@ -879,7 +879,7 @@ mod tests {
     #[test]
     fn both_scoring_loops_equal_the_table() {
         let m = Model::embedded().expect("profiles.bin is well formed");
-        let texts = crate::lang::tests::real_texts();
+        let texts = crate::stage::lang::tests::real_texts();
         for g in m.groups.iter().filter(|g| g.has_table() && g.stride == 48) {
             let mut narrow = g.new_cache();
             let mut wide = g.new_cache();
@@ -942,7 +942,7 @@ mod tests {
                 assert_eq!(*first, n, "{w}");
             }
         };
-        for (_, text) in crate::lang::tests::real_texts() {
+        for (_, text) in crate::stage::lang::tests::real_texts() {
             for script in ["Latn", "Cyrl", "Arab", "Deva", "Hebr"] {
                 for_each_word(&text, script, |w| {
                     check(w);
@@ -980,7 +980,7 @@ mod tests {
         }
         let m = Model::embedded().expect("profiles.bin is well formed");
         let mut tried = 0;
-        for (_, text) in crate::lang::tests::real_texts().iter().take(12) {
+        for (_, text) in crate::stage::lang::tests::real_texts().iter().take(12) {
             for g in m.groups.iter().filter(|g| g.has_table()) {
                 let mut whole = vec![0u32; g.stride];
                 g.score(text, &mut whole);

@@ -188,11 +188,6 @@ impl SpanMapBuilder {
         self.units(1, 0, old_len);
     }
 
-    /// Output bytes so far.
-    pub fn new_len(&self) -> usize {
-        self.new
-    }
-
     pub fn finish(self) -> SpanMap {
         SpanMap { runs: self.runs }
     }

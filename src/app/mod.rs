@@ -1,0 +1,165 @@
+//! Running a job: the inputs listed, a worker pool processing documents in parallel, the progress
+//! bar, the ordered pass (dedup decisions and writing, in input order) and the report.
+//!
+//! The per-document work is [`Stages`]; this module holds no text logic. The output is
+//! byte-identical for any number of threads because the ordered pass sees the documents in
+//! input order whatever order the workers finish in.
+
+pub(crate) mod ordered;
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::io::input::{list_inputs, InputError};
+use crate::io::output::{OutputError, Writer};
+use crate::io::report::{Report, StageTimes};
+use crate::stage::dedup::DedupIndex;
+use crate::stages::{ProcessedDoc, Stages};
+use crate::util::clock::{DEDUP_DECISIONS, WRITE};
+
+/// Knobs of one run that are not pipeline semantics.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    /// No progress bar and no summary.
+    pub quiet: bool,
+}
+
+/// A fatal run error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// An input path could not be listed.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The output folder could not be prepared, written or committed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The worker pool could not start, or a worker panicked.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+    /// `-` was given as an input and standard input could not be read.
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+/// What a finished run says.
+#[derive(Debug)]
+pub struct RunSummary {
+    /// Documents seen, skipped ones included.
+    pub documents: u64,
+    /// Documents skipped (unreadable, binary, too large, undecodable).
+    pub skipped: u64,
+    /// Segments written (not dropped).
+    pub segments: u64,
+    /// Raw input bytes read.
+    pub bytes: u64,
+    /// Wall time of the run.
+    pub wall: Duration,
+}
+
+/// Fills the per-document counts of a processed document after the dedup decisions.
+fn finish_line(p: &mut ProcessedDoc) {
+    let line = &mut p.line;
+    for s in &p.segments {
+        match s.dropped {
+            Some(r) => *line.dropped.entry(r.name()).or_default() += 1,
+            None => {
+                line.segments += 1;
+                *line.languages.entry(s.lang).or_default() += 1;
+                *line.scripts.entry(s.script).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Runs the whole pipeline over the configured inputs into the configured output folder.
+pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let inputs = list_inputs(&cfg.input.paths)?;
+    let stdin = if inputs.iter().any(|d| d.id == "-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+            .map_err(RunError::Stdin)?;
+        Some(buf)
+    } else {
+        None
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    let stages = Stages::new(cfg);
+    let mut writer = Writer::create(&cfg.output.dir)?;
+    let mut index = DedupIndex::new(&cfg.dedup);
+    let mut report = Report::default();
+    let mut times = StageTimes::default();
+    let progress = if opts.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let pb = indicatif::ProgressBar::new(inputs.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} documents ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    };
+    // At most `window` processed documents wait for the ordered pass at once (memory bound).
+    let window = (threads * 64).max(128);
+    // The ordered pass (dedup decisions, writing) runs on this thread while the workers go on
+    // with the next documents, each taking the next unstarted one, so the serial part and
+    // one long document do not leave workers idle.
+    let result = ordered::for_each_ordered(
+        &pool,
+        &inputs,
+        window,
+        |d| stages.process(d, stdin.as_deref()),
+        |mut p: ProcessedDoc| -> Result<(), RunError> {
+            let meter = crate::util::cputime::Meter::start();
+            if !p.segments.is_empty() {
+                let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
+                index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
+            } else {
+                index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
+            }
+            let decided = meter.wall();
+            finish_line(&mut p);
+            for w in &p.warnings {
+                progress.suspend(|| eprintln!("scriptorium: {w}"));
+            }
+            report.add_document(&p.line, &p.clean, &p.segments);
+            writer.document(&p.line, &p.clean, &p.segments)?;
+            times.merge(&p.times);
+            let (wall, cpu_share) = meter.finish();
+            times.add(DEDUP_DECISIONS, decided.mul_f64(cpu_share));
+            times.add(WRITE, wall.saturating_sub(decided).mul_f64(cpu_share));
+            progress.inc(1);
+            Ok(())
+        },
+    )
+    .map_err(|e| match e {
+        ordered::OrderedError::Consume(e) => e,
+        ordered::OrderedError::Worker => RunError::Threads("a worker thread panicked".into()),
+    });
+    progress.finish_and_clear();
+    if let Err(e) = result {
+        writer.abandon();
+        return Err(e);
+    }
+    report.set_duplicates(&index.counts);
+    let wall = started.elapsed();
+    report.set_timing(wall, threads, &times);
+    let summary = RunSummary {
+        documents: report.documents.total,
+        skipped: report.documents.skipped.values().sum(),
+        segments: report.segments.emitted,
+        bytes: report.bytes,
+        wall,
+    };
+    writer.commit(&report)?;
+    Ok(summary)
+}

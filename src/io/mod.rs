@@ -1,0 +1,6 @@
+//! The pipeline's edges: the inputs listed and read, the output files written and committed, the
+//! run report.
+
+pub mod input;
+pub mod output;
+pub mod report;
