@@ -8,6 +8,7 @@ use crate::doc::{Block, Flags, SegKind, Segment};
 use crate::stage::mojibake::Repaired;
 use crate::stage::segment::Segmenter;
 use crate::stage::structure::Structurer;
+use crate::text::scan::ByteSet;
 use crate::text::spanmap::SpanMap;
 
 /// Renders `src[range]` into `out` as output text: the ranges in `elide` are left out, every run
@@ -49,79 +50,29 @@ fn ws_len(b: &[u8], k: usize) -> usize {
     }
 }
 
+/// The bytes whitespace can start with: the ASCII bytes below 0x21 and the lead bytes C2, E1,
+/// E2 and E3 (every non-ASCII whitespace character starts with one of them).
+static WS_LEADS: ByteSet = ByteSet::EMPTY
+    .with_range(0, 0x20)
+    .with(0xC2)
+    .with_range(0xE1, 0xE3);
+
 /// The first index in `i..end` (`i` a character boundary of the UTF-8 text `b`, `end` another)
 /// where rendering folds whitespace: a whitespace character other than a space ([`ws_len`]), or
 /// the second of two spaces in a row (both in `i..end`); `end` if there is none. Text with none
 /// has only lone spaces.
 ///
-/// Such a character starts with a byte below 0x20, a space, or one of the lead bytes C2, E1, E2,
-/// E3; SSE2 (part of x86-64) flags those sixteen bytes at a time, and each flagged byte is then
-/// checked, so the scan does not stop at every kana (`E3 81`) or curly quote (`E2 80 99`). The
-/// last chunk may read past `end` (not past `b`), with the bytes there masked off.
+/// The scan stops at the bytes of [`WS_LEADS`] and checks each, so it does not stop at every
+/// kana (`E3 81`) or curly quote (`E2 80 99`).
 #[inline]
 fn find_fold(b: &[u8], i: usize, end: usize) -> usize {
-    let from = i;
-    #[cfg(target_arch = "x86_64")]
-    let i = {
-        use std::arch::x86_64::*;
-        let mut i = i;
-        // Bit 0 set when the byte before the chunk is a space of `i..end`.
-        let mut carry = 0u32;
-        while i < end && i + 16 <= b.len() {
-            // SAFETY: `i + 16 <= b.len()`, so the sixteen bytes read are in `b`; the intrinsics
-            // are SSE2, which every x86-64 processor has.
-            let (spaces, other) = unsafe {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-                let leads = _mm_or_si128(
-                    _mm_or_si128(eq(0xC2), eq(0xE1)),
-                    _mm_or_si128(eq(0xE2), eq(0xE3)),
-                );
-                (
-                    _mm_movemask_epi8(eq(b' ')) as u32,
-                    _mm_movemask_epi8(_mm_or_si128(control, leads)) as u32,
-                )
-            };
-            // Only the bytes before `end`.
-            let valid = if end - i < 16 {
-                (1u32 << (end - i)) - 1
-            } else {
-                0xFFFF
-            };
-            let (spaces, other) = (spaces & valid, other & valid);
-            let pairs = spaces & ((spaces << 1) | carry);
-            carry = spaces >> 15;
-            // The first pair, or the first other byte before it that is whitespace.
-            let first_pair = if pairs != 0 {
-                pairs.trailing_zeros()
-            } else {
-                16
-            };
-            let mut m = other;
-            while m != 0 {
-                let k = m.trailing_zeros();
-                if k > first_pair {
-                    break;
-                }
-                if ws_len(b, i + k as usize) > 0 {
-                    return i + k as usize;
-                }
-                m &= m - 1;
-            }
-            if pairs != 0 {
-                return i + first_pair as usize;
-            }
-            i += 16;
+    WS_LEADS.find_by(b, i, end, |k| {
+        if b[k] == b' ' {
+            k > i && b[k - 1] == b' '
+        } else {
+            ws_len(b, k) > 0
         }
-        i.min(end)
-    };
-    (i..end)
-        .find(|&k| {
-            let x = b[k];
-            (x == b' ' && k > from && b[k - 1] == b' ') || (x != b' ' && ws_len(b, k) > 0)
-        })
-        .unwrap_or(end)
+    })
 }
 
 /// Appends `src[range]` with whitespace runs folded to one space (none at the start of the

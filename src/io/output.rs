@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::doc::Segment;
+use crate::text::scan::ByteSet;
 
 /// A failure to write the output: fatal for the run.
 #[derive(Debug, thiserror::Error)]
@@ -144,16 +145,19 @@ fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segme
     out.extend_from_slice(b"}\n");
 }
 
+/// The bytes a JSON string must escape: the controls below 0x20, `"` and backslash.
+static JSON_ESCAPES: ByteSet = ByteSet::EMPTY.with_range(0, 0x1F).with(b'"').with(b'\\');
+
 /// Appends `s` as a JSON string, escaped exactly as serde_json escapes it: `"` and backslash
 /// with a backslash, the controls that have one by their short escape (`\b \t \n \f \r`), the
 /// other controls below U+0020 as `\u00xx` (lower-case hex), everything else as is. Stretches
-/// without such a byte are found eight bytes at a time and copied whole.
+/// without such a byte are found by the byte scanner and copied whole.
 fn json_str(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.push(b'"');
     let mut i = 0;
     loop {
-        let j = crate::text::scan::find_json_escape(b, i, b.len());
+        let j = JSON_ESCAPES.find(b, i, b.len());
         out.extend_from_slice(&b[i..j]);
         let Some(&x) = b.get(j) else { break };
         match x {

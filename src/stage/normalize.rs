@@ -21,6 +21,7 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::config::{NormForm, NormalizeConfig};
+use crate::text::scan::ByteSet;
 use crate::text::spanmap::{SpanMap, SpanMapBuilder};
 
 /// The normalize stage, built once from the config.
@@ -96,6 +97,9 @@ fn quick_slow(form: NormForm, s: &str) -> IsNormalized {
     }
 }
 
+/// The bytes that are not ASCII.
+static NON_ASCII: ByteSet = ByteSet::EMPTY.with_range(0x80, 0xFF);
+
 /// The quick check of `form` over `s`: the library's algorithm (UAX #15) step for step, asking
 /// the library only about the characters that are not in `set`.
 fn quick_check(set: &StableSet, form: NormForm, s: &str) -> IsNormalized {
@@ -105,8 +109,8 @@ fn quick_check(set: &StableSet, form: NormForm, s: &str) -> IsNormalized {
     let mut i = 0;
     while i < b.len() {
         if b[i] < 0x80 {
-            // ASCII is stable: skip it eight bytes at a time.
-            i += crate::text::scan::ascii_prefix(&b[i..]);
+            // ASCII is stable: skip to the next byte that is not.
+            i = NON_ASCII.find(b, i, b.len());
             last_cc = 0;
             continue;
         }
@@ -168,48 +172,22 @@ fn may_change(b: &[u8], i: usize) -> bool {
     }
 }
 
+/// The bytes that start the characters [`may_change`] stops at: the C0 controls but tab and
+/// line feed, DEL, and the lead bytes C2, E1, E2, E3 and EF. None is a continuation byte.
+static RULE_LEADS: ByteSet = ByteSet::EMPTY
+    .with_range(0x00, 0x08)
+    .with_range(0x0B, 0x1F)
+    .with(0x7F)
+    .with(0xC2)
+    .with_range(0xE1, 0xE3)
+    .with(0xEF);
+
 /// The first index at or after `i` (a character boundary) of a character that may change
-/// ([`may_change`]); `b.len()` if there is none.
-///
-/// Only bytes below 0x20 but tab and line feed, DEL and the lead bytes C2, E1, E2, E3, EF can
-/// start one, and none is a continuation byte; SSE2 (part of x86-64) flags them sixteen bytes at
-/// a time and each is then checked, so curly quotes (`E2 80 99`) and kana (`E3 81`) do not stop
-/// the scan.
+/// ([`may_change`]); `b.len()` if there is none. The scan stops at the bytes of [`RULE_LEADS`]
+/// and checks each, so curly quotes (`E2 80 99`) and kana (`E3 81`) do not stop it.
 #[inline]
 fn find_rule(b: &[u8], i: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    let i = {
-        use std::arch::x86_64::*;
-        let mut i = i;
-        while i + 16 <= b.len() {
-            // SAFETY: `i + 16 <= b.len()`, so the sixteen bytes read are in `b`; the intrinsics
-            // are SSE2, which every x86-64 processor has.
-            let mask = unsafe {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-                let control = _mm_andnot_si128(
-                    _mm_or_si128(eq(b'\t'), eq(b'\n')),
-                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
-                );
-                let leads = _mm_or_si128(
-                    _mm_or_si128(_mm_or_si128(eq(0xC2), eq(0xE1)), eq(0xE2)),
-                    _mm_or_si128(_mm_or_si128(eq(0xE3), eq(0xEF)), eq(0x7F)),
-                );
-                _mm_movemask_epi8(_mm_or_si128(control, leads)) as u32
-            };
-            let mut m = mask;
-            while m != 0 {
-                let k = i + m.trailing_zeros() as usize;
-                if may_change(b, k) {
-                    return k;
-                }
-                m &= m - 1;
-            }
-            i += 16;
-        }
-        i
-    };
-    (i..b.len()).find(|&k| may_change(b, k)).unwrap_or(b.len())
+    RULE_LEADS.find_by(b, i, b.len(), |k| may_change(b, k))
 }
 
 /// A normalized text and the maps back to its input (empty when nothing changed).

@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use crate::config::{SegmentConfig, SegmentUnit};
 use crate::doc::{Block, DropReason, SegKind};
+use crate::text::scan::ByteSet;
 
 /// Abbreviations (compared case-sensitively as written, and lowercased) that a `.` after them does
 /// not end a sentence. Titles, months, references, Latin, and common ones of a few languages.
@@ -255,63 +256,25 @@ fn may_terminate(b: &[u8], k: usize) -> bool {
     pairs != 0 && b.get(k + 1).is_some_and(|&y| pairs >> (y & 0x3F) & 1 == 1)
 }
 
+/// The bytes a terminator can start with: `.`, `!`, `?` and the lead bytes of the others.
+/// None is a continuation byte, so every byte found is a character boundary.
+static TERMINATOR_LEADS: ByteSet = {
+    let mut s = ByteSet::of(b".!?");
+    let mut k = 0;
+    while k < NON_ASCII_TERMINATORS.len() {
+        s = s.with(lead_pair(NON_ASCII_TERMINATORS[k]).0);
+        k += 1;
+    }
+    s
+};
+
 /// The first index in `i..end` (`i` a character boundary) of a character that may be a
-/// terminator ([`may_terminate`]); `end` if there is none.
-///
-/// Only `.`, `!`, `?` and the lead bytes of the other terminators can start one, and none of
-/// them is a continuation byte, so every byte found is a character boundary. SSE2 (part of
-/// x86-64) tests sixteen bytes at a time for those bytes; the pair of bytes is checked at each
-/// one, so Devanagari letters (`E0 A4`) or kana (`E3 81`) do not stop the scan. The last chunk
-/// may read past `end` (not past `b`), with the bytes there masked off.
+/// terminator ([`may_terminate`]); `end` if there is none. The scan stops at the bytes of
+/// [`TERMINATOR_LEADS`] and checks the pair of bytes there, so Devanagari letters (`E0 A4`) or
+/// kana (`E3 81`) do not stop it.
 #[inline]
 fn find_terminator(b: &[u8], i: usize, end: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    let i = {
-        use std::arch::x86_64::*;
-        let mut i = i;
-        while i < end && i + 16 <= b.len() {
-            // SAFETY: `i + 16 <= b.len()`, so the sixteen bytes read are in `b`; the intrinsics
-            // are SSE2, which every x86-64 processor has.
-            let mask = unsafe {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-                let ascii = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
-                if _mm_movemask_epi8(v) == 0 {
-                    // All ASCII: only `.`, `!` and `?` can be there.
-                    _mm_movemask_epi8(ascii) as u32
-                } else {
-                    // E0..E3: the leads of Devanagari to Khmer, of general punctuation, of `。`.
-                    let e0_e3 = _mm_cmpeq_epi8(
-                        _mm_and_si128(v, _mm_set1_epi8(0xFCu8 as i8)),
-                        _mm_set1_epi8(0xE0u8 as i8),
-                    );
-                    let two_byte = _mm_or_si128(
-                        _mm_or_si128(_mm_or_si128(eq(0xD6), eq(0xD8)), eq(0xDB)),
-                        _mm_or_si128(eq(0xDC), eq(0xDF)),
-                    );
-                    let three_byte = _mm_or_si128(e0_e3, _mm_or_si128(eq(0xEA), eq(0xEF)));
-                    _mm_movemask_epi8(_mm_or_si128(ascii, _mm_or_si128(two_byte, three_byte)))
-                        as u32
-                }
-            };
-            // Only the bytes before `end` (the last chunk may read past it).
-            let mut m = if end - i < 16 {
-                mask & ((1u32 << (end - i)) - 1)
-            } else {
-                mask
-            };
-            while m != 0 {
-                let k = i + m.trailing_zeros() as usize;
-                if may_terminate(b, k) {
-                    return k;
-                }
-                m &= m - 1;
-            }
-            i += 16;
-        }
-        i.min(end)
-    };
-    (i..end).find(|&k| may_terminate(b, k)).unwrap_or(end)
+    TERMINATOR_LEADS.find_by(b, i, end, |k| may_terminate(b, k))
 }
 
 impl Segmenter {

@@ -1,144 +1,257 @@
-//! Word-at-a-time byte scans for the hot loops that look for a few special bytes in long runs of
-//! ordinary text (whitespace, bytes JSON must escape, the end of an ASCII run).
+//! The byte scanner of the crate: where in a stretch of text the next byte of a given set is.
 //!
-//! memchr finds one to three given bytes; these loops need a class of bytes (any byte below
-//! 0x21, any byte that starts a multi-byte character, a handful of lead bytes), so they test
-//! eight bytes at a time with the classic "has a zero byte" arithmetic on a `u64`. Each mask
-//! flags the matching bytes with their high bit; a borrow can also flag bytes *after* a real
-//! match, never before one, so the lowest flag is always exact — which is all a "find the first"
-//! scan uses.
+//! Several hot loops skip long runs of ordinary text up to a few special bytes: the lead bytes
+//! of sentence terminators (segment), of the characters a normalization rule changes
+//! (normalize), of whitespace that rendering folds (render), the bytes JSON must escape
+//! (output), the end of an ASCII run. `memchr` finds one to three given bytes; these need a set
+//! of any size, so each is a [`ByteSet`], built at compile time from the bytes it names, and
+//! all of them are scanned by the same code.
+//!
+//! On x86-64 CPUs with SSSE3 the scan tests sixteen bytes at a time with two table lookups
+//! (`pshufb`) per chunk: the set is split by a byte's low four bits into a table of 16 bytes,
+//! each holding one bit per value of the high bits. (This is the "truffle" matcher of
+//! Hyperscan.) Elsewhere a plain loop looks each byte up in a 256-entry table; both are tested
+//! against the one-line definition. Callers that want only some characters starting with those
+//! bytes pass a check ([`ByteSet::find_by`]) that is asked at each byte found, in order.
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+#[cfg(target_arch = "x86_64")]
+use crate::util::cpu::Ssse3;
 
-/// High bit of every byte of `v` equal to `c` (exact up to the first match).
-#[inline(always)]
-fn eq(v: u64, c: u8) -> u64 {
-    let x = v ^ (LO * c as u64);
-    x.wrapping_sub(LO) & !x & HI
+/// A set of byte values, with the tables the scan needs.
+#[derive(Clone, Copy, Debug)]
+pub struct ByteSet {
+    member: [bool; 256],
+    /// For the bytes below 0x80, by their low four bits: bit `h` for the byte `h << 4 | low`.
+    low_half: [u8; 16],
+    /// The same for the bytes from 0x80 up: bit `h` for the byte `0x80 | h << 4 | low`.
+    high_half: [u8; 16],
 }
 
-/// High bit of every ASCII byte of `v` below `c` (`c` ≤ 0x80; exact up to the first match).
-#[inline(always)]
-fn lt(v: u64, c: u8) -> u64 {
-    v.wrapping_sub(LO * c as u64) & !v & HI
-}
+impl ByteSet {
+    /// The set of no byte.
+    pub const EMPTY: ByteSet = ByteSet {
+        member: [false; 256],
+        low_half: [0; 16],
+        high_half: [0; 16],
+    };
 
-/// The first index in `i..end` whose byte `stops`; `mask` is the same test eight bytes at a
-/// time (flagging at least the first such byte, exactly).
-#[inline(always)]
-fn find_first(
-    b: &[u8],
-    i: usize,
-    end: usize,
-    mask: impl Fn(u64) -> u64,
-    stops: impl Fn(u8) -> bool,
-) -> usize {
-    let mut chunks = b[i..end].chunks_exact(8);
-    let mut at = i;
-    for c in chunks.by_ref() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let m = mask(u64::from_le_bytes(w));
-        if m != 0 {
-            return at + (m.trailing_zeros() / 8) as usize;
+    /// The set of `bytes`.
+    pub const fn of(bytes: &[u8]) -> ByteSet {
+        let mut s = ByteSet::EMPTY;
+        let mut k = 0;
+        while k < bytes.len() {
+            s = s.with(bytes[k]);
+            k += 1;
         }
-        at += 8;
+        s
     }
-    let rest = chunks.remainder();
-    at + rest.iter().position(|&x| stops(x)).unwrap_or(rest.len())
+
+    /// This set and the byte `b`.
+    pub const fn with(mut self, b: u8) -> ByteSet {
+        self.member[b as usize] = true;
+        let bit = 1 << ((b >> 4) & 7);
+        if b < 0x80 {
+            self.low_half[(b & 0xF) as usize] |= bit;
+        } else {
+            self.high_half[(b & 0xF) as usize] |= bit;
+        }
+        self
+    }
+
+    /// This set and the bytes `first..=last`.
+    pub const fn with_range(mut self, first: u8, last: u8) -> ByteSet {
+        let mut b = first as u32;
+        while b <= last as u32 {
+            self = self.with(b as u8);
+            b += 1;
+        }
+        self
+    }
+
+    /// Whether `b` is in the set.
+    #[inline(always)]
+    pub fn contains(&self, b: u8) -> bool {
+        self.member[b as usize]
+    }
+
+    /// The first index in `from..end` of a byte of the set; `end` if there is none (also when
+    /// `from >= end`). `end` is clamped to `hay.len()`.
+    #[inline]
+    pub fn find(&self, hay: &[u8], from: usize, end: usize) -> usize {
+        self.find_by(hay, from, end, |_| true)
+    }
+
+    /// The first index `k` in `from..end` of a byte of the set for which `accept(k)` is true;
+    /// `end` if there is none. `accept` is called at each byte of the set in order, until it
+    /// accepts one. The scan may read the bytes of `hay` after `end`, never `accept` them.
+    #[inline]
+    pub fn find_by(
+        &self,
+        hay: &[u8],
+        from: usize,
+        end: usize,
+        accept: impl FnMut(usize) -> bool,
+    ) -> usize {
+        let end = end.min(hay.len());
+        if from >= end {
+            return end;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = Ssse3::detect() {
+            // SAFETY: the token proves that this CPU has SSSE3, all that `find_ssse3` needs.
+            return unsafe { find_ssse3(cpu, self, hay, from, end, accept) };
+        }
+        find_portable(self, hay, from, end, accept)
+    }
 }
 
-/// The first index in `i..end` of a byte of `set` (ASCII bytes) or of any byte ≥ 0x80; `end`
-/// if there is none.
-#[inline]
-pub fn find_set_or_non_ascii(b: &[u8], i: usize, end: usize, set: &[u8]) -> usize {
-    find_first(
-        b,
-        i,
-        end,
-        |v| set.iter().fold(v & HI, |m, &c| m | eq(v, c)),
-        |x| x >= 0x80 || set.contains(&x),
-    )
+/// [`ByteSet::find_by`] a byte at a time (`from < end <= hay.len()`).
+#[inline(always)]
+fn find_portable(
+    set: &ByteSet,
+    hay: &[u8],
+    from: usize,
+    end: usize,
+    mut accept: impl FnMut(usize) -> bool,
+) -> usize {
+    (from..end)
+        .find(|&k| set.contains(hay[k]) && accept(k))
+        .unwrap_or(end)
 }
 
-/// The first index in `i..end` of a byte that may start whitespace: an ASCII byte below 0x21
-/// or one of the lead bytes C2, E1, E2, E3 (every non-ASCII whitespace character starts with
-/// one of them); `end` if there is none. Callers check the character found.
-#[cfg(test)]
-#[inline]
-pub fn find_space_candidate(b: &[u8], i: usize, end: usize) -> usize {
-    find_first(
-        b,
-        i,
-        end,
-        |v| lt(v, 0x21) | eq(v, 0xC2) | eq(v, 0xE1) | eq(v, 0xE2) | eq(v, 0xE3),
-        is_space_candidate,
-    )
-}
-
-/// Whether `x` is a byte [`find_space_candidate`] stops at.
-#[cfg(test)]
-#[inline]
-pub fn is_space_candidate(x: u8) -> bool {
-    x < 0x21 || matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3)
-}
-
-/// The first index in `i..end` of a byte a JSON string must escape: an ASCII control (below
-/// 0x20), `"` or a backslash; `end` if there is none.
-#[inline]
-pub fn find_json_escape(b: &[u8], i: usize, end: usize) -> usize {
-    find_first(
-        b,
-        i,
-        end,
-        |v| lt(v, 0x20) | eq(v, b'"') | eq(v, b'\\'),
-        is_json_escape,
-    )
-}
-
-/// Whether `x` is a byte [`find_json_escape`] stops at.
-#[inline]
-pub fn is_json_escape(x: u8) -> bool {
-    x < 0x20 || x == b'"' || x == b'\\'
-}
-
-/// The length of the run of ASCII bytes at the start of `b`.
-#[inline]
-pub fn ascii_prefix(b: &[u8]) -> usize {
-    find_set_or_non_ascii(b, 0, b.len(), &[])
+/// [`ByteSet::find_by`] sixteen bytes at a time (`from < end <= hay.len()`); the last chunk may
+/// read up to sixteen bytes past `end` when `hay` has them, with those bytes masked off, and the
+/// bytes of a last chunk that `hay` does not fill are left to [`find_portable`].
+///
+/// # Safety
+/// None beyond the token: every load reads sixteen bytes that `first_chunk` proved are in `hay`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+unsafe fn find_ssse3(
+    _: Ssse3,
+    set: &ByteSet,
+    hay: &[u8],
+    from: usize,
+    end: usize,
+    mut accept: impl FnMut(usize) -> bool,
+) -> usize {
+    use std::arch::x86_64::*;
+    let low_half = _mm_loadu_si128(set.low_half.as_ptr().cast());
+    let high_half = _mm_loadu_si128(set.high_half.as_ptr().cast());
+    let bits = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    let top = _mm_set1_epi8(-128);
+    let seven = _mm_set1_epi8(7);
+    let mut i = from;
+    while i < end {
+        let Some(chunk) = hay[i..].first_chunk::<16>() else {
+            break;
+        };
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        // `pshufb` gives the table byte of the low four bits, or 0 where the index's top bit
+        // is set: so each half's table answers only for its own bytes.
+        let row = _mm_or_si128(
+            _mm_shuffle_epi8(low_half, v),
+            _mm_shuffle_epi8(high_half, _mm_xor_si128(v, top)),
+        );
+        let bit = _mm_shuffle_epi8(bits, _mm_and_si128(_mm_srli_epi16::<4>(v), seven));
+        let hits = _mm_cmpeq_epi8(_mm_and_si128(row, bit), bit);
+        let mut m = _mm_movemask_epi8(hits) as u32;
+        if end - i < 16 {
+            m &= (1 << (end - i)) - 1;
+        }
+        while m != 0 {
+            let k = i + m.trailing_zeros() as usize;
+            if accept(k) {
+                return k;
+            }
+            m &= m - 1;
+        }
+        i += 16;
+    }
+    if i >= end {
+        return end;
+    }
+    find_portable(set, hay, i, end, accept)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    /// Every start, every end and every byte value at every position of a window, against the
-    /// byte-at-a-time definition.
+    /// The definition: the first index in `from..end` whose byte is in `set` and accepted.
+    fn definition(
+        set: &[u8],
+        hay: &[u8],
+        from: usize,
+        end: usize,
+        accept: impl Fn(usize) -> bool,
+    ) -> usize {
+        let end = end.min(hay.len());
+        (from..end)
+            .find(|&k| set.contains(&hay[k]) && accept(k))
+            .unwrap_or(end)
+    }
+
+    fn set_of(bytes: &[u8]) -> ByteSet {
+        ByteSet::of(bytes)
+    }
+
     #[test]
-    fn scans_equal_their_definitions() {
-        let set = [b'.', b'!', b'?'];
-        let mut buf = *b"Toute personne a droit. Vraiment? Oui!  \t\n fin";
-        for pos in 0..20 {
-            let keep = buf[pos];
-            for x in 0..=255u8 {
-                buf[pos] = x;
-                for i in 0..buf.len() {
-                    for end in i..=buf.len().min(i + 20) {
-                        let want = (i..end)
-                            .find(|&k| buf[k] >= 0x80 || set.contains(&buf[k]))
-                            .unwrap_or(end);
-                        assert_eq!(find_set_or_non_ascii(&buf, i, end, &set), want);
-                        let want = (i..end)
-                            .find(|&k| is_space_candidate(buf[k]))
-                            .unwrap_or(end);
-                        assert_eq!(find_space_candidate(&buf, i, end), want);
-                        let want = (i..end).find(|&k| is_json_escape(buf[k])).unwrap_or(end);
-                        assert_eq!(find_json_escape(&buf, i, end), want);
+    fn every_byte_value_in_every_lane() {
+        // Each byte value alone in a set, at each position of a chunk and of the tail.
+        let text = "Toute personne a droit à l'éducation. 人人有受教育的权利。".as_bytes();
+        for x in 0..=255u8 {
+            let set = set_of(&[x]);
+            for pos in 0..text.len() {
+                let mut hay = text.to_vec();
+                hay[pos] = x;
+                for from in [0, 1, pos.saturating_sub(1), pos] {
+                    for end in [pos, pos + 1, hay.len()] {
+                        let want = definition(&[x], &hay, from, end, |_| true);
+                        assert_eq!(set.find(&hay, from, end), want, "{x:#x} at {pos}");
+                        let e = end.min(hay.len());
+                        if from < e {
+                            assert_eq!(find_portable(&set, &hay, from, e, |_| true), want);
+                        }
                     }
                 }
             }
-            buf[pos] = keep;
+        }
+    }
+
+    #[test]
+    fn ranges_and_empty_set() {
+        let non_ascii = ByteSet::EMPTY.with_range(0x80, 0xFF);
+        let s = "plain ascii, then é".as_bytes();
+        assert_eq!(non_ascii.find(s, 0, s.len()), s.len() - 2);
+        assert_eq!(ByteSet::EMPTY.find(s, 0, s.len()), s.len());
+        assert_eq!(non_ascii.find(s, 5, 3), 3);
+        assert_eq!(non_ascii.find(s, 0, 1000), s.len() - 2);
+        let all = ByteSet::EMPTY.with_range(0, 255);
+        assert!((0..=255u8).all(|b| all.contains(b)));
+    }
+
+    proptest! {
+        /// Any set, any text, any window, any check: the scan finds what the definition finds,
+        /// on the fast path (when the CPU has it) and on the portable path alike.
+        #[test]
+        fn scan_equals_its_definition(
+            set in proptest::collection::vec(any::<u8>(), 0..12),
+            hay in proptest::collection::vec(prop_oneof![any::<u8>(), 0x20u8..0x7F], 0..80),
+            from in 0usize..90,
+            len in 0usize..90,
+            modulus in 1usize..4,
+        ) {
+            let s = set_of(&set);
+            let end = from + len;
+            let accept = |k: usize| k % modulus == 0;
+            let want = definition(&set, &hay, from, end, accept);
+            prop_assert_eq!(s.find_by(&hay, from, end, accept), want);
+            let e = end.min(hay.len());
+            if from < e {
+                prop_assert_eq!(find_portable(&s, &hay, from, e, accept), want);
+            }
         }
     }
 }

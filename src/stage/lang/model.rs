@@ -21,6 +21,8 @@
 //! ```
 
 use super::features::{bucket, for_each_ngram, for_each_word, word_ngrams};
+#[cfg(target_arch = "x86_64")]
+use crate::util::cpu::Avx2;
 
 /// Scale of the costs in the tables.
 pub const UNITS_PER_NAT: f32 = 16.0;
@@ -320,41 +322,77 @@ impl Small {
     }
 }
 
-/// The sums of the table rows of `N` bytes at the offsets `rows`, lane by lane. Every offset
-/// is a row's start (`bucket(..) * stride`), so every row is in the table.
-#[inline(always)]
-fn sum_rows<const N: usize, const WIDE: bool>(table: &[u8], rows: &[u32]) -> [u16; N] {
-    #[cfg(target_arch = "x86_64")]
-    if WIDE && N % 16 == 0 && N <= LANES {
-        use std::arch::x86_64::{
-            __m128i, __m256i, _mm256_add_epi16, _mm256_cvtepu8_epi16, _mm256_setzero_si256,
-            _mm256_storeu_si256, _mm_loadu_si128,
-        };
-        // SAFETY: `WIDE` is only set by `Group::score_words_avx2`, which runs on CPUs with
-        // AVX2. `row` is N bytes long and 16 * c + 16 <= N, so the 16 bytes loaded are in it,
-        // and `chunk` is 16 u16 = 32 bytes; unaligned loads and stores need no alignment.
-        unsafe {
-            let mut acc = [_mm256_setzero_si256(); LANES / 16];
-            for &o in rows {
-                let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) else {
-                    continue;
-                };
-                for (c, a) in acc.iter_mut().enumerate().take(N / 16) {
-                    let v = _mm_loadu_si128(row.as_ptr().add(16 * c) as *const __m128i);
-                    *a = _mm256_add_epi16(*a, _mm256_cvtepu8_epi16(v));
-                }
-            }
-            let mut sums = [0u16; N];
-            for (c, chunk) in sums.chunks_exact_mut(16).enumerate() {
-                _mm256_storeu_si256(chunk.as_mut_ptr() as *mut __m256i, acc[c]);
-            }
-            return sums;
+/// How the sums of table rows are computed: with the baseline instructions of the target (SSE2
+/// on x86-64, plain loops elsewhere), or with AVX2 when the caller holds the token that proves
+/// the CPU has it.
+trait RowSums: Copy {
+    /// The sums of the table rows of `N` bytes at the offsets `rows`, lane by lane. Every
+    /// offset is a row's start (`bucket(..) * stride`), so every row is in the table.
+    fn sum<const N: usize>(self, table: &[u8], rows: &[u32]) -> [u16; N];
+}
+
+/// The baseline instructions of the target.
+#[derive(Clone, Copy)]
+struct Baseline;
+
+impl RowSums for Baseline {
+    #[inline(always)]
+    fn sum<const N: usize>(self, table: &[u8], rows: &[u32]) -> [u16; N] {
+        sum_rows_baseline::<N>(table, rows)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl RowSums for Avx2 {
+    #[inline(always)]
+    fn sum<const N: usize>(self, table: &[u8], rows: &[u32]) -> [u16; N] {
+        if N % 16 == 0 && N <= LANES {
+            // SAFETY: the token proves that this CPU has AVX2, all that the function needs.
+            unsafe { sum_rows_avx2::<N>(self, table, rows) }
+        } else {
+            sum_rows_plain::<N>(table, rows)
         }
     }
+}
+
+/// [`RowSums::sum`] with AVX2, 16 lanes at a time (`N` a multiple of 16, at most [`LANES`]).
+///
+/// # Safety
+/// None beyond the token: each load reads 16 bytes of a row of `N` bytes at `16 * c` with
+/// `16 * c + 16 <= N`, each store writes 16 `u16`s into a chunk of 16; unaligned loads and
+/// stores have no alignment requirement.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn sum_rows_avx2<const N: usize>(_: Avx2, table: &[u8], rows: &[u32]) -> [u16; N] {
+    use std::arch::x86_64::{
+        __m128i, __m256i, _mm256_add_epi16, _mm256_cvtepu8_epi16, _mm256_setzero_si256,
+        _mm256_storeu_si256, _mm_loadu_si128,
+    };
+    let mut acc = [_mm256_setzero_si256(); LANES / 16];
+    for &o in rows {
+        let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) else {
+            continue;
+        };
+        for (c, a) in acc.iter_mut().enumerate().take(N / 16) {
+            let v = _mm_loadu_si128(row.as_ptr().add(16 * c) as *const __m128i);
+            *a = _mm256_add_epi16(*a, _mm256_cvtepu8_epi16(v));
+        }
+    }
+    let mut sums = [0u16; N];
+    for (c, chunk) in sums.chunks_exact_mut(16).enumerate() {
+        _mm256_storeu_si256(chunk.as_mut_ptr() as *mut __m256i, acc[c]);
+    }
+    sums
+}
+
+/// [`RowSums::sum`] with the baseline instructions: SSE2 on x86-64 (every x86-64 CPU has it;
+/// as plain loops over arrays the sums are vectorized or not depending on what the compiler
+/// inlines around them), [`sum_rows_plain`] elsewhere.
+#[inline(always)]
+fn sum_rows_baseline<const N: usize>(table: &[u8], rows: &[u32]) -> [u16; N] {
     #[cfg(target_arch = "x86_64")]
     if N % 16 == 0 && N <= LANES {
-        // Written with SSE2 (always there on x86_64): as plain loops over arrays the sums are
-        // vectorized or not depending on what the compiler inlines around them.
         use std::arch::x86_64::{
             __m128i, _mm_add_epi16, _mm_loadu_si128, _mm_setzero_si128, _mm_storeu_si128,
             _mm_unpackhi_epi8, _mm_unpacklo_epi8,
@@ -382,6 +420,12 @@ fn sum_rows<const N: usize, const WIDE: bool>(table: &[u8], rows: &[u32]) -> [u1
             return sums;
         }
     }
+    sum_rows_plain::<N>(table, rows)
+}
+
+/// [`RowSums::sum`] as plain loops: the definition, and the code on targets without SSE2.
+#[inline(always)]
+fn sum_rows_plain<const N: usize>(table: &[u8], rows: &[u32]) -> [u16; N] {
     let mut sums = [0u16; N];
     for &o in rows {
         if let Some(row) = table.get(o as usize..).and_then(|r| r.first_chunk::<N>()) {
@@ -438,8 +482,8 @@ impl Group {
 
     /// Makes `e` the entry of the word `key` whose rows are at `rows`; `N` is the stride.
     #[inline(always)]
-    fn fill<const N: usize, const WIDE: bool>(&self, key: Key, rows: &[u32], e: &mut Entry) {
-        let sums = sum_rows::<N, WIDE>(self.table, rows);
+    fn fill<const N: usize, R: RowSums>(&self, k: R, key: Key, rows: &[u32], e: &mut Entry) {
+        let sums = k.sum::<N>(self.table, rows);
         let max = sums.iter().copied().max().unwrap_or(0);
         let mut key = key;
         key[3] |= (max.div_ceil(256) as u64) << 56;
@@ -486,11 +530,11 @@ impl Group {
             };
             let cache = &mut caches[at];
             #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2, checked just above: all that the function needs.
-                return unsafe { self.score_words_avx2::<N>(cache, doc, range, acc) };
+            if let Some(cpu) = Avx2::detect() {
+                // SAFETY: the token proves that this CPU has AVX2, all that the function needs.
+                return unsafe { self.score_words_avx2::<N>(cpu, cache, doc, range, acc) };
             }
-            self.score_words::<N, false>(cache, doc, range, acc)
+            self.score_words::<N, _>(Baseline, cache, doc, range, acc)
         })
     }
 
@@ -509,22 +553,27 @@ impl Group {
     }
 
     /// [`Group::score_words`] compiled for CPUs with AVX2 (the row sums 16 lanes at a time).
+    ///
+    /// # Safety
+    /// None beyond the token, which proves that the CPU has AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn score_words_avx2<const N: usize>(
         &self,
+        cpu: Avx2,
         cache: &mut WordCache,
         doc: &str,
         range: std::ops::Range<usize>,
         acc: &mut [u32],
     ) -> usize {
-        self.score_words::<N, true>(cache, doc, range, acc)
+        self.score_words::<N, _>(cpu, cache, doc, range, acc)
     }
 
-    /// The scoring loop of [`Group::score_cached`]; `WIDE`: with AVX2.
+    /// The scoring loop of [`Group::score_cached`], its row sums computed by `k`.
     #[inline(always)]
-    fn score_words<const N: usize, const WIDE: bool>(
+    fn score_words<const N: usize, R: RowSums>(
         &self,
+        k: R,
         cache: &mut WordCache,
         doc: &str,
         range: std::ops::Range<usize>,
@@ -569,11 +618,11 @@ impl Group {
             };
             n += 1;
             if n == BATCH {
-                self.run_batch::<N, WIDE>(doc, &batch[..], entries, rows, &mut small, acc);
+                self.run_batch::<N, R>(k, doc, &batch[..], entries, rows, &mut small, acc);
                 n = 0;
             }
         });
-        self.run_batch::<N, WIDE>(doc, &batch[..n], entries, rows, &mut small, acc);
+        self.run_batch::<N, R>(k, doc, &batch[..n], entries, rows, &mut small, acc);
         small.flush(acc);
         letters
     }
@@ -581,8 +630,10 @@ impl Group {
     /// Adds the totals of the words of a batch: those in the cache at once, then the others
     /// once their table rows, fetched ahead, are summed into their entries.
     #[inline(always)]
-    fn run_batch<const N: usize, const WIDE: bool>(
+    #[allow(clippy::too_many_arguments)]
+    fn run_batch<const N: usize, R: RowSums>(
         &self,
+        k: R,
         doc: &str,
         batch: &[Pending],
         entries: &mut [Entry],
@@ -616,7 +667,7 @@ impl Group {
             let e = &mut entries[p.slot as usize];
             // An earlier word of this batch may have been the same word.
             if !same_word(e, &p.key) {
-                self.fill::<N, WIDE>(p.key, &rows[from as usize..to as usize], e);
+                self.fill::<N, R>(k, p.key, &rows[from as usize..to as usize], e);
             }
             small.add_entry::<N>(e, acc);
         }
@@ -892,21 +943,65 @@ mod tests {
                         let mut direct = vec![0u32; g.stride];
                         let want = (g.score_uncached(line, &mut direct), direct);
                         let mut a = vec![0u32; g.stride];
-                        let n =
-                            g.score_words::<48, false>(&mut narrow, text, range.clone(), &mut a);
+                        let n = g.score_words::<48, _>(
+                            Baseline,
+                            &mut narrow,
+                            text,
+                            range.clone(),
+                            &mut a,
+                        );
                         assert_eq!((n, a), want, "{line}");
                         #[cfg(target_arch = "x86_64")]
-                        if std::arch::is_x86_feature_detected!("avx2") {
+                        if let Some(cpu) = Avx2::detect() {
                             let mut b = vec![0u32; g.stride];
-                            // SAFETY: the CPU has AVX2, checked just above.
-                            let n =
-                                unsafe { g.score_words_avx2::<48>(&mut wide, text, range, &mut b) };
+                            // SAFETY: the token proves that this CPU has AVX2.
+                            let n = unsafe {
+                                g.score_words_avx2::<48>(cpu, &mut wide, text, range, &mut b)
+                            };
                             assert_eq!((n, b), want, "{line}");
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The row sums of every build (plain loops, the baseline, AVX2 when the CPU has it) on
+    /// rows of the real table, for every stride: the plain loops are the definition.
+    #[test]
+    fn row_sums_of_every_build_agree() {
+        fn check<const N: usize>(table: &[u8]) {
+            let rows_in_table = (table.len() / N) as u32;
+            let mut state = 0x2545_F491_4F6C_DD1Du64;
+            for len in [0usize, 1, 2, 7, 16, 40] {
+                let rows: Vec<u32> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state % rows_in_table as u64) as u32 * N as u32
+                    })
+                    .collect();
+                let want = sum_rows_plain::<N>(table, &rows);
+                assert_eq!(Baseline.sum::<N>(table, &rows), want);
+                #[cfg(target_arch = "x86_64")]
+                if let Some(cpu) = Avx2::detect() {
+                    assert_eq!(cpu.sum::<N>(table, &rows), want);
+                }
+            }
+        }
+        let m = Model::embedded().expect("profiles.bin is well formed");
+        let mut strides = Vec::new();
+        for g in m.groups.iter().filter(|g| g.has_table()) {
+            match g.stride {
+                16 => check::<16>(g.table),
+                32 => check::<32>(g.table),
+                48 => check::<48>(g.table),
+                _ => continue,
+            }
+            strides.push(g.stride);
+        }
+        assert!(strides.contains(&48), "{strides:?}");
     }
 
     #[test]
