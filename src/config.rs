@@ -20,13 +20,16 @@ pub struct ConfigIssue {
     pub line: Option<usize>,
     /// `section.key`, or the section name alone.
     pub key: String,
+    /// What is wrong, and the valid choices where there are some.
     pub message: String,
 }
 
 /// Every problem found in a configuration file.
 #[derive(Debug, thiserror::Error)]
 pub struct ConfigError {
+    /// The file, as given.
     pub file: String,
+    /// Every problem, in the order of the file.
     pub issues: Vec<ConfigIssue>,
 }
 
@@ -58,8 +61,11 @@ impl fmt::Display for ConfigError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NormForm {
+    /// Canonical composition (`nfc`).
     Nfc,
+    /// Compatibility composition (`nfkc`): also folds width, ligatures, superscripts.
     Nfkc,
+    /// No normalization form (`none`); the character rules still apply.
     None,
 }
 
@@ -67,7 +73,9 @@ pub enum NormForm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentUnit {
+    /// Paragraphs are cut into sentences (`sentence`).
     Sentence,
+    /// One segment per block (`paragraph`).
     Paragraph,
 }
 
@@ -85,18 +93,24 @@ pub enum StructureMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DedupAction {
+    /// Duplicates go to `duplicates.jsonl`, not to `segments.jsonl` (`drop`).
     Drop,
+    /// Duplicates stay in `segments.jsonl` with `dup_of` (`mark`).
     Mark,
 }
 
 /// A forced encoding for input files whose path matches a glob.
 #[derive(Debug, Clone)]
 pub struct EncodingOverride {
+    /// The glob as written, matched against the document id.
     pub glob: String,
+    /// The compiled glob.
     pub matcher: globset::GlobMatcher,
+    /// The encoding forced on matching files.
     pub encoding: &'static encoding_rs::Encoding,
 }
 
+/// `[input]`: what to read.
 #[derive(Debug, Clone)]
 pub struct InputConfig {
     /// Files or folders; folders are walked recursively in sorted order.
@@ -105,13 +119,17 @@ pub struct InputConfig {
     pub max_file_bytes: u64,
 }
 
+/// `[output]`: where to write.
 #[derive(Debug, Clone)]
 pub struct OutputConfig {
+    /// The output folder.
     pub dir: PathBuf,
 }
 
+/// `[decode]`: bytes to text.
 #[derive(Debug, Clone)]
 pub struct DecodeConfig {
+    /// `encodings`: forced encodings by glob, first match wins.
     pub overrides: Vec<EncodingOverride>,
     /// Recognise UTF-16/UTF-32 without a BOM from their byte patterns.
     pub detect_utf16_utf32: bool,
@@ -121,29 +139,47 @@ pub struct DecodeConfig {
     pub repair_mojibake: bool,
 }
 
+/// `[normalize]`: the Unicode form and the character rules. ZWJ and ZWNJ are always kept.
 #[derive(Debug, Clone)]
 pub struct NormalizeConfig {
+    /// The normalization form.
     pub form: NormForm,
+    /// CRLF, CR, NEL, LS, PS → LF.
     pub line_endings: bool,
+    /// C0/C1 controls removed (tab and newline kept; form feed → newline).
     pub controls: bool,
+    /// No-break and other Unicode spaces → U+0020.
     pub spaces: bool,
+    /// U+00AD removed.
     pub soft_hyphens: bool,
+    /// Stray U+FEFF removed.
     pub bom: bool,
+    /// LRE/RLE/PDF/LRO/RLO and the isolates removed (LRM/RLM/ALM kept).
     pub bidi_controls: bool,
+    /// Arabic presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFC) → standard letters.
     pub arabic_presentation_forms: bool,
+    /// Latin and Armenian ligatures split, even under NFC.
     pub ligatures: bool,
 }
 
+/// `[structure]`: blocks from lines.
 #[derive(Debug, Clone)]
 pub struct StructureConfig {
+    /// How blocks are found.
     pub mode: StructureMode,
+    /// Emit the boilerplate blocks (`toc_entry`, `page_number`, `separator`, `header_footer`)
+    /// instead of dropping them.
     pub keep_boilerplate: bool,
+    /// Rejoin words hyphenated at line ends.
     pub dehyphenate: bool,
+    /// Remove emphasis markers left by converters.
     pub strip_markdown: bool,
 }
 
+/// `[segment]`: sentences.
 #[derive(Debug, Clone)]
 pub struct SegmentConfig {
+    /// Sentences or whole blocks.
     pub unit: SegmentUnit,
     /// Extra abbreviations (without the final dot) that do not end a sentence.
     pub abbreviations: Vec<String>,
@@ -151,6 +187,7 @@ pub struct SegmentConfig {
     pub max_bytes: usize,
 }
 
+/// `[script]`: script, direction and garbled text.
 #[derive(Debug, Clone)]
 pub struct ScriptConfig {
     /// Repair mirrored brackets of right-to-left text extracted in visual order.
@@ -159,6 +196,7 @@ pub struct ScriptConfig {
     pub garbled_threshold: f32,
 }
 
+/// `[language]`: language labels.
 #[derive(Debug, Clone)]
 pub struct LanguageConfig {
     /// `allow`: ISO 639-3 codes the labels are chosen from; empty means all.
@@ -179,30 +217,45 @@ pub struct LanguageConfig {
     pub context_letters: usize,
 }
 
+/// `[dedup]`: exact and near repeats, within and across documents.
 #[derive(Debug, Clone)]
 pub struct DedupConfig {
+    /// Dedup on/off.
     pub enabled: bool,
+    /// Drop duplicates or mark them.
     pub action: DedupAction,
+    /// Exact duplicates of segments (folded key, 128-bit xxh3).
     pub exact: bool,
+    /// Near duplicates of paragraphs and documents (MinHash + LSH).
     pub near: bool,
+    /// Fold digits to 0 in the exact key.
     pub fold_digits: bool,
     /// Segments shorter than this many characters (after folding) are never deduplicated.
     pub min_chars: usize,
+    /// MinHash signature length (one permutation hashing, densified by rotation).
     pub num_perm: usize,
+    /// LSH bands; candidates share one band …
     pub bands: usize,
+    /// … of this many values (`bands * rows <= num_perm`).
     pub rows: usize,
+    /// Shingle length, in words (in characters for Han, kana, Thai, Lao, Khmer, …).
     pub ngram: usize,
+    /// Estimated Jaccard similarity from which a paragraph is a near duplicate.
     pub threshold: f32,
     /// Estimated Jaccard similarity from which a whole document is a near duplicate.
     pub document_threshold: f32,
     /// Paragraphs with fewer shingles than this are left to exact dedup.
     pub min_shingles: usize,
+    /// Also find whole documents that near-duplicate an earlier one.
     pub documents: bool,
 }
 
+/// `[filter]`: which segments are written.
 #[derive(Debug, Clone)]
 pub struct FilterConfig {
+    /// Segments with fewer characters are dropped (`too_short`).
     pub min_chars: usize,
+    /// Drop the segments flagged `garbled`.
     pub drop_garbled: bool,
     /// Languages (ISO 639-3) to keep; empty keeps all.
     pub keep_languages: Vec<String>,
@@ -211,15 +264,25 @@ pub struct FilterConfig {
 /// The validated configuration of a run.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `[input]`.
     pub input: InputConfig,
+    /// `[output]`.
     pub output: OutputConfig,
+    /// `[decode]`.
     pub decode: DecodeConfig,
+    /// `[normalize]`.
     pub normalize: NormalizeConfig,
+    /// `[structure]`.
     pub structure: StructureConfig,
+    /// `[segment]`.
     pub segment: SegmentConfig,
+    /// `[script]`.
     pub script: ScriptConfig,
+    /// `[language]`.
     pub language: LanguageConfig,
+    /// `[dedup]`.
     pub dedup: DedupConfig,
+    /// `[filter]`.
     pub filter: FilterConfig,
 }
 

@@ -11,17 +11,26 @@ use std::ops::Range;
 /// The kind of a block, and of the segments cut from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BlockKind {
+    /// A heading: a short line that introduces what follows (numbered, markdown `#`, or set
+    /// apart by blank lines and its shape).
     Heading,
+    /// Running text: one or more lines joined into one paragraph.
     Paragraph,
+    /// An item of a bulleted or numbered list (its marker elided from the output text).
     ListItem,
-    /// Boilerplate kinds: dropped unless `[structure] keep_boilerplate`.
+    /// A line of a table of contents. Boilerplate kinds, this and the three below, are dropped
+    /// unless `[structure] keep_boilerplate`.
     TocEntry,
+    /// A page number on a line of its own.
     PageNumber,
+    /// A line of only punctuation or rules (`-----`, `* * *`).
     Separator,
+    /// A running header or footer: a line repeated at page boundaries.
     HeaderFooter,
 }
 
 impl BlockKind {
+    /// The name written in the output (`kind` of a segment).
     pub fn name(self) -> &'static str {
         match self {
             BlockKind::Heading => "heading",
@@ -34,6 +43,7 @@ impl BlockKind {
         }
     }
 
+    /// Whether blocks of this kind are boilerplate (dropped unless kept by the config).
     pub fn is_boilerplate(self) -> bool {
         matches!(
             self,
@@ -50,12 +60,19 @@ impl BlockKind {
 pub struct Flags(u32);
 
 impl Flags {
+    /// The text reads as garbled (broken extraction, wrong decoding): `garbled`.
     pub const GARBLED: Flags = Flags(1);
+    /// Mojibake (UTF-8 read as a legacy code page) was repaired: `repaired_mojibake`.
     pub const REPAIRED_MOJIBAKE: Flags = Flags(1 << 1);
+    /// Hard-wrapped lines were joined: `reflowed`.
     pub const REFLOWED: Flags = Flags(1 << 2);
+    /// A word hyphenated at a line end was rejoined: `dehyphenated`.
     pub const DEHYPHENATED: Flags = Flags(1 << 3);
+    /// Right-to-left text in visual order was put back in logical order: `repaired_bidi`.
     pub const REPAIRED_BIDI: Flags = Flags(1 << 4);
+    /// The text holds U+FFFD from bytes that could not be decoded: `replacement_chars`.
     pub const REPLACEMENT_CHARS: Flags = Flags(1 << 5);
+    /// The segment was cut at the segment length limit: `split_long`.
     pub const TRUNCATED: Flags = Flags(1 << 6);
 
     const NAMES: [(Flags, &'static str); 7] = [
@@ -68,12 +85,15 @@ impl Flags {
         (Flags::TRUNCATED, "split_long"),
     ];
 
+    /// Whether every flag of `other` is set.
     pub fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0
     }
+    /// Sets the flags of `other`.
     pub fn insert(&mut self, other: Flags) {
         self.0 |= other.0;
     }
+    /// Whether no flag is set.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -119,13 +139,17 @@ impl Block {
 /// Text direction of a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {
+    /// Left to right (also text with no strong direction, such as digits).
     #[default]
     Ltr,
+    /// Right to left (Arabic, Hebrew, Syriac, Thaana, N'Ko, …).
     Rtl,
+    /// Both: right-to-left runs in left-to-right text or the reverse (see `rtl_runs`).
     Mixed,
 }
 
 impl Direction {
+    /// The name written in the output (`direction`).
     pub fn name(self) -> &'static str {
         match self {
             Direction::Ltr => "ltr",
@@ -138,12 +162,15 @@ impl Direction {
 /// Where a segment's language label came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LangSource {
+    /// The segment's own text decided.
     #[default]
     Segment,
+    /// The segment was too short or unsure; the label is its document's or its neighbours'.
     Context,
 }
 
 impl LangSource {
+    /// The name written in the output (`lang_source`).
     pub fn name(self) -> &'static str {
         match self {
             LangSource::Segment => "segment",
@@ -155,25 +182,37 @@ impl LangSource {
 /// Why a segment does not reach `segments.jsonl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DropReason {
+    /// A boilerplate block (table of contents, page number, separator, header or footer).
     Boilerplate(BoilerKind),
+    /// Nothing left after rendering.
     Empty,
+    /// Shorter than `[filter] min_chars`.
     TooShort,
+    /// Garbled, and `[filter] drop_garbled` is on.
     Garbled,
+    /// Not in `[filter] keep_languages`.
     Language,
+    /// An exact repeat of a kept segment (with `[dedup] action = "drop"`).
     ExactDuplicate,
+    /// A near repeat of a kept segment (with `[dedup] action = "drop"`).
     NearDuplicate,
 }
 
 /// The boilerplate kinds, for counting drops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BoilerKind {
+    /// See [`BlockKind::TocEntry`].
     TocEntry,
+    /// See [`BlockKind::PageNumber`].
     PageNumber,
+    /// See [`BlockKind::Separator`].
     Separator,
+    /// See [`BlockKind::HeaderFooter`].
     HeaderFooter,
 }
 
 impl DropReason {
+    /// The name written in the report's drop counts.
     pub fn name(self) -> &'static str {
         match self {
             DropReason::Boilerplate(BoilerKind::TocEntry) => "toc_entry",
@@ -189,6 +228,7 @@ impl DropReason {
         }
     }
 
+    /// The drop reason of a boilerplate block kind; `None` for the other kinds.
     pub fn from_block(kind: BlockKind) -> Option<DropReason> {
         Some(DropReason::Boilerplate(match kind {
             BlockKind::TocEntry => BoilerKind::TocEntry,
@@ -203,11 +243,14 @@ impl DropReason {
 /// The segment kind as written: the block kind, or `sentence`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SegKind {
+    /// A whole block (headings, list items, boilerplate; every block with `unit = "block"`).
     Block(BlockKind),
+    /// A sentence of a paragraph.
     Sentence,
 }
 
 impl SegKind {
+    /// The name written in the output (`kind`).
     pub fn name(self) -> &'static str {
         match self {
             SegKind::Block(k) => k.name(),
@@ -221,7 +264,9 @@ impl SegKind {
 pub struct DupOf {
     /// The `id` of the kept copy.
     pub id: String,
+    /// A near duplicate (else exact).
     pub near: bool,
+    /// The estimated Jaccard similarity of the two segments' shingles (1 for exact).
     pub similarity: f32,
     /// The kept copy is in another document.
     pub cross_document: bool,
@@ -236,17 +281,27 @@ pub struct Segment {
     pub text: Range<usize>,
     /// Index of the block.
     pub block: usize,
+    /// Sentence or block kind.
     pub kind: SegKind,
+    /// Quality flags.
     pub flags: Flags,
+    /// The dominant script, an ISO 15924 code (`Latn`, `Arab`, `Zyyy` when none).
     pub script: &'static str,
+    /// The text direction.
     pub direction: Direction,
     /// Right-to-left runs in code points of the output text (mixed segments only).
     pub rtl_runs: Vec<(u32, u32)>,
+    /// How garbled the text reads, 0 (fluent) to 1; flagged above `[script] garbled_threshold`.
     pub garbled_score: f32,
+    /// The language code (`und` when unknown).
     pub lang: &'static str,
+    /// The confidence of the language label, 0 to 1.
     pub lang_confidence: f32,
+    /// Where the language label came from.
     pub lang_source: LangSource,
+    /// The kept copy, when this segment repeats one.
     pub dup_of: Option<DupOf>,
+    /// Why the segment is not written, if it is not.
     pub dropped: Option<DropReason>,
     /// `[start, end)` byte offsets in the raw input file.
     pub raw: Range<usize>,
@@ -255,6 +310,8 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// A segment of `kind` at `src` of the source text and `text` of the output text, in block
+    /// `block`, with no tags yet.
     pub fn new(src: Range<usize>, text: Range<usize>, block: usize, kind: SegKind) -> Segment {
         Segment {
             src,

@@ -20,7 +20,7 @@
 //!
 //! The code map (what each module owns) is in the README and in `docs/`.
 
-// `#![warn(missing_docs)]` waits for the docs of `config` and the record types (issue 12).
+#![warn(missing_docs)]
 
 mod app;
 pub mod config;

@@ -86,6 +86,7 @@ pub fn list_inputs(roots: &[PathBuf]) -> Result<Vec<InputDoc>, InputError> {
     Ok(docs)
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// The files under `dir` (or `dir` itself when it is a file), in the order a run reads them; for
 /// benchmarks and tools. Unreadable folders give an empty list.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {

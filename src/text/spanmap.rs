@@ -39,6 +39,7 @@ impl SpanMap {
         b.finish()
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Whether the map is an identity with no offset (nothing to translate).
     pub fn is_identity(&self) -> bool {
         self.runs

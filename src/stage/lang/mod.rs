@@ -154,6 +154,7 @@ impl LangTagger {
         !self.deny.iter().any(|d| d == lang)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The language of `text` alone, written mostly in `script`, without any context.
     pub fn detect(&self, text: &str, script: &'static str) -> Label {
         let mut segs = [crate::doc::Segment::new(

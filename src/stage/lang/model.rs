@@ -130,6 +130,7 @@ impl Model {
         Ok(Model { groups })
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn group(&self, script: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.script == script)
     }
@@ -491,6 +492,7 @@ impl Group {
         e.sums[..N].copy_from_slice(&sums);
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Adds the costs of the n-grams of `text` (words of this group's script only) to `acc`
     /// (`stride` totals); returns the number of letters scored.
     pub fn score(&self, text: &str, acc: &mut [u32]) -> usize {
