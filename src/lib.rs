@@ -20,7 +20,7 @@
 //!
 //! The code map (what each module owns) is in the README and in `docs/`.
 
-#![warn(missing_docs)]
+#![cfg_attr(not(feature = "internals"), warn(missing_docs))]
 
 mod app;
 pub mod config;

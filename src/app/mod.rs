@@ -93,6 +93,13 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let threads = pool.current_num_threads();
     let stages = Stages::new(cfg);
     let mut writer = Writer::create(&cfg.output.dir)?;
+    if writer.commits_in_place() && !opts.quiet {
+        eprintln!(
+            "scriptorium: {}: a mount point, or its parent folder cannot be written: the output \
+             files will be replaced one by one at the end, not all at once",
+            cfg.output.dir.display()
+        );
+    }
     let mut index = DedupIndex::new(&cfg.dedup);
     let mut report = Report::default();
     let mut times = StageTimes::default();

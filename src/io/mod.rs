@@ -2,5 +2,6 @@
 //! run report.
 
 pub mod input;
+pub mod outdir;
 pub mod output;
 pub mod report;

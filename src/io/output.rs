@@ -1,8 +1,8 @@
 //! Output: the JSONL files and the report, written atomically.
 //!
-//! Each file is written to a hidden temporary name in the output folder and renamed over the
-//! final name only when the whole run has succeeded, so an interrupted run never leaves a
-//! truncated file that looks finished. Lines are serialized from borrowed slices of the
+//! The files are written into the run's staging folder and put in place all at once when the
+//! whole run has succeeded ([`super::outdir`]), so an interrupted or failed run never leaves a
+//! truncated file, or a new file beside an old one, that looks finished. Lines are serialized from borrowed slices of the
 //! documents' texts; field order is fixed, so the output is byte-for-byte deterministic.
 
 use std::collections::BTreeMap;
@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::outdir::OutputDir;
 use crate::doc::Segment;
 use crate::text::scan::ByteSet;
 
@@ -30,21 +31,18 @@ fn oerr(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
-/// One output file being written under a temporary name.
-struct AtomicFile {
-    tmp: PathBuf,
-    dest: PathBuf,
+/// One output file being written in the staging folder.
+struct StagedFile {
+    path: PathBuf,
     w: BufWriter<File>,
 }
 
-impl AtomicFile {
-    fn create(dir: &Path, name: &str) -> Result<AtomicFile, OutputError> {
-        let dest = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let f = File::create(&tmp).map_err(oerr(&tmp))?;
-        Ok(AtomicFile {
-            tmp,
-            dest,
+impl StagedFile {
+    fn create(dir: &Path, name: &str) -> Result<StagedFile, OutputError> {
+        let path = dir.join(name);
+        let f = File::create(&path).map_err(oerr(&path))?;
+        Ok(StagedFile {
+            path,
             w: BufWriter::with_capacity(1 << 20, f),
         })
     }
@@ -52,27 +50,22 @@ impl AtomicFile {
     fn line<T: Serialize>(&mut self, value: &T) -> Result<(), OutputError> {
         serde_json::to_writer(&mut self.w, value)
             .map_err(|e| std::io::Error::other(e.to_string()))
-            .map_err(oerr(&self.tmp))?;
-        self.w.write_all(b"\n").map_err(oerr(&self.tmp))
+            .map_err(oerr(&self.path))?;
+        self.w.write_all(b"\n").map_err(oerr(&self.path))
     }
 
     /// Writes bytes that already form whole lines.
     fn raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.w.write_all(bytes).map_err(oerr(&self.tmp))
+        self.w.write_all(bytes).map_err(oerr(&self.path))
     }
 
-    fn commit(self) -> Result<(), OutputError> {
+    /// Flushes the file and makes sure it is on disk.
+    fn finish(self) -> Result<(), OutputError> {
         let f = self.w.into_inner().map_err(|e| OutputError {
-            path: self.tmp.display().to_string(),
+            path: self.path.display().to_string(),
             source: e.into_error(),
         })?;
-        f.sync_all().map_err(oerr(&self.tmp))?;
-        std::fs::rename(&self.tmp, &self.dest).map_err(oerr(&self.dest))
-    }
-
-    fn abandon(self) {
-        drop(self.w);
-        let _ = std::fs::remove_file(&self.tmp);
+        f.sync_all().map_err(oerr(&self.path))
     }
 }
 
@@ -280,25 +273,33 @@ impl DocumentLine {
 
 /// The writer of one run's output folder.
 pub struct Writer {
-    segments: AtomicFile,
-    duplicates: AtomicFile,
-    documents: AtomicFile,
-    dir: PathBuf,
+    segments: StagedFile,
+    duplicates: StagedFile,
+    documents: StagedFile,
+    out: OutputDir,
     id_buf: String,
     buf: Vec<u8>,
 }
 
 impl Writer {
+    /// Locks the output folder `dir` (made if missing) and opens the run's files in its
+    /// staging folder ([`OutputDir`]).
     pub fn create(dir: &Path) -> Result<Writer, OutputError> {
-        std::fs::create_dir_all(dir).map_err(oerr(dir))?;
+        let out = OutputDir::open(dir)?;
+        let staging = out.staging().to_path_buf();
         Ok(Writer {
-            segments: AtomicFile::create(dir, "segments.jsonl")?,
-            duplicates: AtomicFile::create(dir, "duplicates.jsonl")?,
-            documents: AtomicFile::create(dir, "documents.jsonl")?,
-            dir: dir.to_path_buf(),
+            segments: StagedFile::create(&staging, "segments.jsonl")?,
+            duplicates: StagedFile::create(&staging, "duplicates.jsonl")?,
+            documents: StagedFile::create(&staging, "documents.jsonl")?,
+            out,
             id_buf: String::new(),
             buf: Vec::with_capacity(4096),
         })
+    }
+
+    /// Whether the output folder is committed file by file rather than all at once.
+    pub fn commits_in_place(&self) -> bool {
+        self.out.is_in_place()
     }
 
     /// Writes one document's segments (those not dropped), its dropped duplicates, and its line.
@@ -337,26 +338,28 @@ impl Writer {
         self.documents.line(doc)
     }
 
-    /// Writes the report and renames every file into place.
+    /// Writes the report and puts the whole set in place ([`OutputDir::commit`]).
     pub fn commit<T: Serialize>(self, report: &T) -> Result<(), OutputError> {
-        let path = self.dir.join(".report.json.tmp");
+        self.segments.finish()?;
+        self.duplicates.finish()?;
+        self.documents.finish()?;
+        let mut report_file = StagedFile::create(self.out.staging(), "report.json")?;
+        let path = report_file.path.clone();
         let mut text = serde_json::to_string_pretty(report)
             .map_err(|e| std::io::Error::other(e.to_string()))
             .map_err(oerr(&path))?;
         text.push('\n');
-        std::fs::write(&path, text).map_err(oerr(&path))?;
-        self.segments.commit()?;
-        self.duplicates.commit()?;
-        self.documents.commit()?;
-        let dest = self.dir.join("report.json");
-        std::fs::rename(&path, &dest).map_err(oerr(&dest))
+        report_file.raw(text.as_bytes())?;
+        report_file.finish()?;
+        self.out.commit()
     }
 
-    /// Removes the temporary files of a failed run.
+    /// Removes the staged files of a failed run; the previous output stays as it was.
     pub fn abandon(self) {
-        self.segments.abandon();
-        self.duplicates.abandon();
-        self.documents.abandon();
+        drop(self.segments);
+        drop(self.duplicates);
+        drop(self.documents);
+        self.out.abandon();
     }
 }
 
