@@ -22,7 +22,8 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::TOKEN_SEED;
+/// The seed of the tokens' xxh3.
+const TOKEN_SEED: u64 = 0x746F_6B65_6E21_0001;
 
 /// Characters that NFKC leaves alone whatever surrounds them: base letters with combining class
 /// 0, quick-check Yes, no compatibility decomposition, and never the second of a composition.
@@ -973,5 +974,19 @@ mod tests {
             let text: String = idx.iter().map(|&i| POOL[i]).collect();
             assert_same(&text);
         }
+    }
+
+    #[test]
+    fn tokens_are_words_or_unspaced_characters() {
+        let tokenize = |text: &str| {
+            let (mut folded, mut tokens) = (Vec::new(), Vec::new());
+            Folder::new(false, &mut folded, Some(&mut tokens)).fold(text);
+            tokens
+        };
+        let t = tokenize("abc 中文字 x ไทย");
+        assert_eq!(t.len(), 1 + 3 + 1 + 3);
+        let u = tokenize("abc中文字");
+        assert_eq!(u.len(), 4);
+        assert_eq!(u[0], t[0]);
     }
 }

@@ -18,6 +18,8 @@ use std::sync::OnceLock;
 
 use unicode_script::{Script, UnicodeScript};
 
+use super::classes::{char_class, count_bad, OWN_LOWER, PLAIN_BOUNDARY};
+
 static MODEL_BYTES: &[u8] = include_bytes!("garbled_model.bin");
 
 /// Symbol of anything that is not a letter of the script.
@@ -208,52 +210,6 @@ impl Evidence {
     }
 }
 
-pub(crate) fn is_private_use(c: char) -> bool {
-    matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF)
-}
-
-/// Lead characters of UTF-8 read as Latin-1 or windows-1252 (Ã Â Ø Ù Ð Ñ × â Î Ï).
-pub(crate) fn is_mojibake_lead(c: char) -> bool {
-    matches!(
-        c,
-        'Ã' | 'Â' | 'Ø' | 'Ù' | 'Ð' | 'Ñ' | 'Ú' | 'Û' | '×' | 'â' | 'Î' | 'Ï'
-    )
-}
-
-/// Continuation bytes of UTF-8 read as Latin-1 or windows-1252.
-pub(crate) fn is_mojibake_tail(c: char) -> bool {
-    matches!(c as u32, 0x80..=0xBF)
-        || matches!(
-            c,
-            '€' | '‚'
-                | 'ƒ'
-                | '„'
-                | '…'
-                | '†'
-                | '‡'
-                | 'ˆ'
-                | '‰'
-                | 'Š'
-                | '‹'
-                | 'Œ'
-                | 'Ž'
-                | '\u{2018}'
-                | '\u{2019}'
-                | '\u{201C}'
-                | '\u{201D}'
-                | '•'
-                | '–'
-                | '—'
-                | '˜'
-                | '™'
-                | 'š'
-                | '›'
-                | 'œ'
-                | 'ž'
-                | 'Ÿ'
-        )
-}
-
 impl ScriptModel {
     #[inline]
     fn symbol(&self, c: char) -> u8 {
@@ -278,15 +234,15 @@ impl ScriptModel {
         //
         // Its own lower case: no lower-case lookup, and the class holds its script (the
         // `Script` discriminant, or none for `Common`, `Inherited`, `Unknown`).
-        let k = crate::stage::script::char_class(c);
+        let k = char_class(c);
         if !matches!(
             self.script,
             Script::Common | Script::Inherited | Script::Unknown
         ) {
-            if k & crate::stage::script::PLAIN_BOUNDARY != 0 {
+            if k & PLAIN_BOUNDARY != 0 {
                 return self.boundary;
             }
-            if k & crate::stage::script::OWN_LOWER != 0 {
+            if k & OWN_LOWER != 0 {
                 let same_script = k as u8 == self.script as u8;
                 return if same_script
                     && crate::text::chars::is_letter(c)
@@ -409,19 +365,6 @@ fn may_have_bad(b: &[u8]) -> bool {
     })
 }
 
-/// U+FFFD, private-use code points and mojibake pairs in `text`.
-fn count_bad(text: &str) -> u32 {
-    let mut bad = 0;
-    let mut prev = ' ';
-    for c in text.chars() {
-        if c == '\u{FFFD}' || is_private_use(c) || (is_mojibake_tail(c) && is_mojibake_lead(prev)) {
-            bad += 1;
-        }
-        prev = c;
-    }
-    bad
-}
-
 fn is_presentation_form(c: char) -> bool {
     matches!(c as u32, 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
@@ -513,6 +456,7 @@ impl GarbledModel {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::stage::script::classes::{is_mojibake_lead, is_mojibake_tail, is_private_use};
 
     /// The scan of [`GarbledModel::evidence`] as first written: one character at a time, the
     /// counts in their own passes. The faster paths must give exactly its evidence.
@@ -522,7 +466,7 @@ pub(crate) mod tests {
                 .bytes()
                 .filter(|&b| b & 0xC0 != 0x80 && !b.is_ascii_whitespace())
                 .count() as u32,
-            bad: count_bad(text),
+            bad: count_bad_reference(text),
             ..Evidence::default()
         };
         let Some(m) = model.scripts.iter().find(|m| m.code == script) else {
@@ -574,6 +518,23 @@ pub(crate) mod tests {
             ev.unseen = unseen as f32 / trigrams as f32;
         }
         ev
+    }
+
+    /// [`count_bad`] as first written, from the predicates rather than the class table: the
+    /// reference the table's count is checked against.
+    fn count_bad_reference(text: &str) -> u32 {
+        let mut bad = 0;
+        let mut prev = ' ';
+        for c in text.chars() {
+            if c == '\u{FFFD}'
+                || is_private_use(c)
+                || (is_mojibake_tail(c) && is_mojibake_lead(prev))
+            {
+                bad += 1;
+            }
+            prev = c;
+        }
+        bad
     }
 
     /// `ScriptModel::symbol` as first written.
