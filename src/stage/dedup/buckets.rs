@@ -44,6 +44,7 @@ impl Buckets {
         self.len
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Approximate heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.lines.capacity() * std::mem::size_of::<Line>()

@@ -181,6 +181,7 @@ impl Dedup {
         Dedup { cfg: cfg.clone() }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Appends the folded form of `text` to `out` (NFKC, lower case, only letters and digits,
     /// words separated by one space) and returns its number of characters.
     pub fn fold_into(&self, text: &str, out: &mut String) -> usize {
@@ -194,6 +195,7 @@ impl Dedup {
         n
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The folded-key hash of `text`, and the number of characters in the key.
     pub fn exact_key(&self, text: &str) -> (u128, usize) {
         let mut buf = Vec::with_capacity(text.len());
@@ -203,6 +205,7 @@ impl Dedup {
         (xxh3_128_with_seed(&buf, SEED), n)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The one-permutation MinHash signature of a set of shingle hashes, densified; `None` when
     /// there are fewer than `min_shingles` of them.
     pub fn sketch(&self, shingles: &[u64], segs: Range<usize>) -> Option<Sketch> {

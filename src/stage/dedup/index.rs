@@ -175,6 +175,7 @@ impl NearIndex {
         self.starts.push(self.refs.len() as u32);
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Approximate heap bytes held.
     fn heap_bytes(&self) -> usize {
         self.buckets.heap_bytes()
@@ -228,6 +229,7 @@ impl DedupIndex {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Approximate heap bytes of the index (document ids included).
     pub fn heap_bytes(&self) -> usize {
         self.exact.capacity() * (16 + 8 + 1)

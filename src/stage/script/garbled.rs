@@ -18,7 +18,9 @@ use std::sync::OnceLock;
 
 use unicode_script::{Script, UnicodeScript};
 
-use super::classes::{char_class, count_bad, OWN_LOWER, PLAIN_BOUNDARY};
+#[cfg(any(test, feature = "internals"))]
+use super::classes::count_bad;
+use super::classes::{char_class, OWN_LOWER, PLAIN_BOUNDARY};
 
 static MODEL_BYTES: &[u8] = include_bytes!("garbled_model.bin");
 
@@ -28,6 +30,8 @@ const NONE: u8 = u8::MAX;
 /// The letter model of one script.
 #[derive(Debug)]
 struct ScriptModel {
+    /// The script's ISO 15924 code (the pipeline looks scripts up by `key`).
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     code: &'static str,
     /// `code` as a little-endian number, for the lookup by code.
     key: u32,
@@ -352,6 +356,7 @@ impl ScriptModel {
     }
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Whether the UTF-8 bytes may hold U+FFFD, a private-use code point or a mojibake lead
 /// (`Ã Â Ø Ù Ð Ñ Ú Û × â Î Ï` are C3 82/83/98/99/90/91/9A/9B/97/A2/8E/8F).
 fn may_have_bad(b: &[u8]) -> bool {
@@ -407,11 +412,13 @@ impl GarbledModel {
         self.scripts.iter().find(|m| m.key == key)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The ISO 15924 codes of the scripts with a letter model.
     pub fn scripts(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.scripts.iter().map(|m| m.code)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Scans `text`, whose dominant script is `script` (ISO 15924).
     pub fn evidence(&self, text: &str, script: &str) -> Evidence {
         let chars = text
@@ -447,6 +454,7 @@ impl GarbledModel {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The garbled score of `text`, whose dominant script is `script`.
     pub fn score(&self, text: &str, script: &str) -> f32 {
         self.evidence(text, script).score()

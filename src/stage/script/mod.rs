@@ -90,6 +90,7 @@ impl ScriptTagger {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn tag(&self, text: &str) -> ScriptInfo {
         let scan = Scan::of(text);
         ScriptInfo {
@@ -263,6 +264,7 @@ impl ScriptCounts {
     }
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// The ISO 15924 code of the script with most letters, `Zyyy` when there are none.
 pub fn dominant_script(text: &str) -> &'static str {
     Scan::of(text).script
