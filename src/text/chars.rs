@@ -1,4 +1,8 @@
-//! Character classes shared by the stages, with fast paths for the common scripts.
+//! Character properties shared by the stages, with fast paths for the common scripts: letters
+//! and digits ([`is_letter`], [`is_letter_or_digit`]), whitespace ([`is_ws`], [`is_ascii_ws`]),
+//! a lazily filled table of per-character classes ([`LazyTable`]) and the letter, digit and case
+//! classes kept in one ([`class`]), and decoding a character at a byte offset of valid UTF-8
+//! ([`decode_at`], [`decode_before`]).
 //!
 //! `char::is_alphabetic` looks non-ASCII characters up in a compressed table (a search per
 //! character); in text-heavy stages that lookup is a measurable share of a run. The ranges below
@@ -94,6 +98,137 @@ impl LazyTable {
     }
 }
 
+// Whitespace. Three definitions are in use in the crate; they differ only in U+000B (line
+// tabulation):
+//
+// - `char::is_whitespace` ([`is_ws`], [`is_ascii_ws`], [`WS`]; also `str::trim` and
+//   `split_whitespace`) counts U+000B. The structure stage measures lines with it (indent, first
+//   word, running-header keys), so that a measured line is exactly what `str::trim` leaves of it.
+// - The whitespace that rendering folds (`render::ws_len`; in the structure stage's heading test,
+//   `folds` and `AsciiChunk`) is `char::is_whitespace` without U+000B, which rendering copies into
+//   the output text. The heading test counts the characters rendering produces, so it folds the
+//   same set (and counts a U+000B as a character that separates words, as `split_whitespace`
+//   does on the rendered text).
+// - `u8::is_ascii_whitespace` of the standard library (the WHATWG set) also leaves U+000B out:
+//   it is not [`is_ascii_ws`].
+
+/// Exactly `char::is_whitespace`, without a table search.
+#[inline]
+pub fn is_ws(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x09..=0x0D | 0x20 | 0x85 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
+    )
+}
+
+/// `char::is_whitespace` for an ASCII byte (U+000B included, unlike `u8::is_ascii_whitespace`).
+pub fn is_ascii_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// The character that starts at byte `i` of valid UTF-8 `b` (`i` at a character boundary).
+#[inline]
+pub fn decode_at(b: &[u8], i: usize) -> char {
+    let x = b[i] as u32;
+    let cont = |k: usize| (b.get(i + k).copied().unwrap_or(0x80) & 0x3F) as u32;
+    let u = if x < 0x80 {
+        x
+    } else if x < 0xE0 {
+        (x & 0x1F) << 6 | cont(1)
+    } else if x < 0xF0 {
+        (x & 0x0F) << 12 | cont(1) << 6 | cont(2)
+    } else {
+        (x & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3)
+    };
+    char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// The character that ends at byte `end` of valid UTF-8 `b` (`end` at a character boundary,
+/// above `start`), and where it starts (not before `start`).
+#[inline]
+pub fn decode_before(b: &[u8], start: usize, end: usize) -> (char, usize) {
+    let mut i = end - 1;
+    while i > start && b[i] & 0xC0 == 0x80 {
+        i -= 1;
+    }
+    (decode_at(b, i), i)
+}
+
+/// Character classes, as bits: [`LETTER`] (`char::is_alphabetic`), [`ALNUM`]
+/// (`char::is_alphanumeric`), [`UPPER`] (`char::is_uppercase`), [`LOWER`]
+/// (`char::is_lowercase`).
+///
+/// The standard library answers these with a table search per character, which is most of the
+/// cost of the structure stage on scripts without a fast range in [`is_letter`] (Indic scripts,
+/// CJK punctuation, `«`, `–`, `”`…). Below U+20000 the classes come from a [`LazyTable`] filled
+/// one block of 128 characters at a time, the first time a character of the block is asked
+/// about; the answers are exactly the standard library's.
+///
+/// `class(c) & LETTER != 0` is exactly [`is_letter`] and `class(c) & ALNUM != 0` exactly
+/// [`is_letter_or_digit`]; only the cost differs. Those two answer the letters of the common
+/// scripts with a few comparisons and any other non-ASCII character (punctuation, Indic letters)
+/// with one or two table searches; `class` answers every character from one table read once its
+/// block is filled, so a scan that classifies every character of a text asks `class`.
+#[inline]
+pub fn class(c: char) -> u8 {
+    static CLASSES: LazyTable = LazyTable::new(class_of);
+    let u = c as u32;
+    if u < 0x80 {
+        return ASCII_CLASS[u as usize] & !WS;
+    }
+    CLASSES.get(c) as u8
+}
+
+/// The classes of `c`, from the standard library.
+fn class_of(c: char) -> u16 {
+    let mut k = 0;
+    if c.is_alphabetic() {
+        k |= LETTER | ALNUM;
+    } else if c.is_numeric() {
+        k |= ALNUM;
+    }
+    if c.is_uppercase() {
+        k |= UPPER;
+    }
+    if c.is_lowercase() {
+        k |= LOWER;
+    }
+    k as u16
+}
+
+/// A [`class`]: `char::is_alphabetic`.
+pub const LETTER: u8 = 1;
+/// A [`class`]: `char::is_alphanumeric`.
+pub const ALNUM: u8 = 2;
+/// A [`class`]: `char::is_uppercase`.
+pub const UPPER: u8 = 4;
+/// A [`class`]: `char::is_lowercase`.
+pub const LOWER: u8 = 8;
+/// `char::is_whitespace`, in [`ASCII_CLASS`] only.
+pub const WS: u8 = 16;
+
+/// [`class`] of each ASCII character, and [`WS`].
+pub const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_uppercase() {
+            LETTER | ALNUM | UPPER
+        } else if b.is_ascii_lowercase() {
+            LETTER | ALNUM | LOWER
+        } else if b.is_ascii_digit() {
+            ALNUM
+        } else if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+            WS
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +253,27 @@ mod tests {
             if let Some(c) = char::from_u32(u) {
                 assert_eq!(T.get(c), f(c), "U+{u:04X}");
             }
+        }
+    }
+
+    #[test]
+    fn character_classes_equal_the_standard_library() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let k = class(c);
+            assert_eq!(k & LETTER != 0, c.is_alphabetic(), "U+{u:04X}");
+            assert_eq!(k & ALNUM != 0, c.is_alphanumeric(), "U+{u:04X}");
+            assert_eq!(k & UPPER != 0, c.is_uppercase(), "U+{u:04X}");
+            assert_eq!(k & LOWER != 0, c.is_lowercase(), "U+{u:04X}");
+            assert_eq!(is_ws(c), c.is_whitespace(), "U+{u:04X}");
+            // The structure stage's heading test counts words on that.
+            assert!(!(c.is_alphabetic() && c.is_whitespace()), "U+{u:04X}");
+            if c.is_ascii() {
+                assert_eq!(is_ascii_ws(u as u8), c.is_whitespace());
+                assert_eq!(ASCII_CLASS[u as usize] & WS != 0, c.is_whitespace());
+            }
+            let mut buf = [0u8; 4];
+            assert_eq!(decode_at(c.encode_utf8(&mut buf).as_bytes(), 0), c);
         }
     }
 }
