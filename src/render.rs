@@ -31,14 +31,14 @@ pub fn render_into(src: &str, range: Range<usize>, elide: &[Range<usize>], out: 
 }
 
 /// The length of the whitespace character at byte `k` of `b` (a character boundary of UTF-8
-/// text), or 0: ASCII whitespace (space, tab, line feed, form feed, carriage return; not U+000B)
-/// and the non-ASCII characters of `char::is_whitespace` (U+0085, U+00A0, U+1680, U+2000..U+200A,
-/// U+2028, U+2029, U+202F, U+205F, U+3000), told from their bytes.
+/// text), or 0: the characters of `char::is_whitespace`, the crate's one definition of
+/// whitespace ([`crate::text::chars::is_ws`]), told from their bytes: U+0009..U+000D, the space,
+/// U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
 #[inline]
 fn ws_len(b: &[u8], k: usize) -> usize {
     let at = |d: usize| b.get(k + d).copied().unwrap_or(0);
     match b[k] {
-        b' ' | b'\t' | b'\n' | 0x0C | b'\r' => 1,
+        b' ' | 0x09..=0x0D => 1,
         0xC2 if matches!(at(1), 0x85 | 0xA0) => 2,
         0xE1 if at(1) == 0x9A && at(2) == 0x80 => 3,
         0xE2 => match (at(1), at(2)) {
@@ -280,15 +280,21 @@ mod tests {
         assert_eq!(out, "Hello worldwide web");
     }
 
+    /// U+000B (line tabulation, a word processor's manual line break) is whitespace like the
+    /// others: it folds to a space (it reaches rendering only with `[normalize] controls = false`,
+    /// which otherwise turns it into a line break).
+    #[test]
+    fn line_tabulation_folds_like_other_whitespace() {
+        let src = "Все люди\u{b}рождаются\u{b}\u{b} свободными";
+        let mut out = String::new();
+        render_into(src, 0..src.len(), &[], &mut out);
+        assert_eq!(out, "Все люди рождаются свободными");
+        assert!(!folds_nothing(src, 0..src.len()));
+    }
+
     /// The definition [`push_folded`] implements: whitespace runs to one space, none at the start.
     fn folded_reference(pieces: &[&str]) -> String {
-        let is_ws = |c: char| {
-            if c.is_ascii() {
-                c.is_ascii_whitespace()
-            } else {
-                c.is_whitespace()
-            }
-        };
+        let is_ws = char::is_whitespace;
         let joined: String = pieces.concat();
         let mut out = String::new();
         let mut pending = false;
@@ -357,9 +363,7 @@ mod tests {
     /// [`folds_nothing`] says so; and `folds_nothing` holds for text with lone spaces only.
     fn check_folds_nothing(s: &str) {
         let plain = folds_nothing(s, 0..s.len());
-        let by_definition = !s.contains("  ")
-            && s.chars()
-                .all(|c| c == ' ' || c == '\u{b}' || !c.is_whitespace());
+        let by_definition = !s.contains("  ") && s.chars().all(|c| c == ' ' || !c.is_whitespace());
         assert_eq!(plain, by_definition, "{s:?}");
         if !plain {
             return;
@@ -410,11 +414,7 @@ mod tests {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             let mut buf = [0u8; 4];
             let b = c.encode_utf8(&mut buf).as_bytes();
-            let ws = if c.is_ascii() {
-                c.is_ascii_whitespace()
-            } else {
-                c.is_whitespace()
-            };
+            let ws = c.is_whitespace();
             assert_eq!(ws_len(b, 0), if ws { b.len() } else { 0 }, "{c:?}");
         }
     }

@@ -507,7 +507,7 @@ impl Segmenter {
 #[inline(always)]
 fn trim(text: &str, range: Range<usize>) -> Range<usize> {
     let b = text.as_bytes();
-    let ascii_space = |x: u8| matches!(x, b' ' | 0x09..=0x0D);
+    let ascii_space = crate::text::chars::is_ascii_ws;
     let (mut s, mut e) = (range.start, range.end);
     while s < e {
         let x = b[s];

@@ -98,19 +98,12 @@ impl LazyTable {
     }
 }
 
-// Whitespace. Three definitions are in use in the crate; they differ only in U+000B (line
-// tabulation):
-//
-// - `char::is_whitespace` ([`is_ws`], [`is_ascii_ws`], [`WS`]; also `str::trim` and
-//   `split_whitespace`) counts U+000B. The structure stage measures lines with it (indent, first
-//   word, running-header keys), so that a measured line is exactly what `str::trim` leaves of it.
-// - The whitespace that rendering folds (`render::ws_len`; in the structure stage's heading test,
-//   `folds` and `AsciiChunk`) is `char::is_whitespace` without U+000B, which rendering copies into
-//   the output text. The heading test counts the characters rendering produces, so it folds the
-//   same set (and counts a U+000B as a character that separates words, as `split_whitespace`
-//   does on the rendered text).
-// - `u8::is_ascii_whitespace` of the standard library (the WHATWG set) also leaves U+000B out:
-//   it is not [`is_ascii_ws`].
+// Whitespace has one definition in the crate: `char::is_whitespace` (Unicode's White_Space),
+// U+000B (line tabulation, the manual line break of word processors) included. [`is_ws`],
+// [`is_ascii_ws`] and [`WS`] answer it; rendering (`render::ws_len`) folds exactly these
+// characters, and the structure stage measures lines with them, so that a measured line is what
+// `str::trim` leaves of it. (`u8::is_ascii_whitespace` of the standard library, the WHATWG set,
+// leaves U+000B out; it is not used.)
 
 /// Exactly `char::is_whitespace`, without a table search.
 #[inline]
@@ -122,6 +115,7 @@ pub fn is_ws(c: char) -> bool {
 }
 
 /// `char::is_whitespace` for an ASCII byte (U+000B included, unlike `u8::is_ascii_whitespace`).
+#[inline]
 pub fn is_ascii_ws(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }

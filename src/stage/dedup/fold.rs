@@ -515,7 +515,7 @@ impl<'a> Folder<'a> {
                 }
                 self.n += i - start - 1;
             } else {
-                if b.is_ascii_whitespace() {
+                if crate::text::chars::is_ascii_ws(b) {
                     self.space = true;
                     word = i + 1;
                     at_word = self.mark();
@@ -562,7 +562,7 @@ impl<'a> Folder<'a> {
                 continue;
             }
             if c.is_ascii() {
-                if c.is_ascii_whitespace() {
+                if crate::text::chars::is_ascii_ws(c as u8) {
                     end = pos;
                     break;
                 }
@@ -626,7 +626,7 @@ impl<'a> Folder<'a> {
         if let Some(pos) = again {
             end = rest.as_bytes()[pos..]
                 .iter()
-                .position(|b| b.is_ascii_whitespace())
+                .position(|&b| crate::text::chars::is_ascii_ws(b))
                 .map_or(rest.len(), |p| pos + p);
         } else {
             if run_chars > 0 {
@@ -738,7 +738,11 @@ mod tests {
                 space = true;
             }
         };
-        for (k, word) in text.split_ascii_whitespace().enumerate() {
+        // Words between ASCII whitespace (the crate's definition: U+000B included).
+        let words = text
+            .split(|c: char| c.is_ascii() && c.is_whitespace())
+            .filter(|w| !w.is_empty());
+        for (k, word) in words.enumerate() {
             if k > 0 {
                 push(' ', false, true, out);
             }

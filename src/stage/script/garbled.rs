@@ -423,7 +423,7 @@ impl GarbledModel {
     pub fn evidence(&self, text: &str, script: &str) -> Evidence {
         let chars = text
             .bytes()
-            .filter(|&b| b & 0xC0 != 0x80 && !b.is_ascii_whitespace())
+            .filter(|&b| b & 0xC0 != 0x80 && !crate::text::chars::is_ascii_ws(b))
             .count() as u32;
         let bad = if may_have_bad(text.as_bytes()) {
             count_bad(text)
@@ -472,7 +472,7 @@ pub(crate) mod tests {
         let mut ev = Evidence {
             chars: text
                 .bytes()
-                .filter(|&b| b & 0xC0 != 0x80 && !b.is_ascii_whitespace())
+                .filter(|&b| b & 0xC0 != 0x80 && !crate::text::chars::is_ascii_ws(b))
                 .count() as u32,
             bad: count_bad_reference(text),
             ..Evidence::default()

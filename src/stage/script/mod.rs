@@ -188,7 +188,7 @@ fn non_space_chars(b: &[u8]) -> u32 {
         let mut k = 0u8;
         for &x in chunk {
             let continuation = (x as i8) < -0x40;
-            let space = (x == b' ') | ((x.wrapping_sub(b'\t') < 5) & (x != 0x0B));
+            let space = (x == b' ') | (x.wrapping_sub(b'\t') < 5);
             k += !(continuation | space) as u8;
         }
         // Modulo 2^32, as the count it replaces (`count() as u32`).
@@ -508,7 +508,7 @@ mod tests {
             let b = t.as_bytes();
             let expected = b
                 .iter()
-                .filter(|&&x| x & 0xC0 != 0x80 && !x.is_ascii_whitespace())
+                .filter(|&&x| x & 0xC0 != 0x80 && !crate::text::chars::is_ascii_ws(x))
                 .count() as u32;
             assert_eq!(non_space_chars(b), expected, "{t:?}");
             let long = t.repeat(100);

@@ -68,13 +68,11 @@ pub(super) fn emphasis_markers(text: &str, range: Range<usize>, out: &mut Vec<Ra
 /// No heading is longer (characters of the rendered text).
 const HEADING_MAX_CHARS: usize = 200;
 
-/// Whether rendering ([`render_into`](crate::render::render_into)) folds `c`: whitespace except U+000B, which rendering
-/// copies as text (the heading test then counts it as whitespace, as it did on the rendered
-/// string). The whitespace definitions in use and how they differ are listed in
-/// [`crate::text::chars`].
+/// Whether rendering ([`render_into`](crate::render::render_into)) folds `c`: whitespace, the
+/// crate's one definition ([`crate::text::chars::is_ws`]).
 #[inline]
 fn folds(c: char) -> bool {
-    c != '\u{b}' && is_ws(c)
+    is_ws(c)
 }
 
 /// The characters of a rendering ([`render_into`](crate::render::render_into)) of `pieces` of a text, produced one at a
@@ -281,7 +279,7 @@ fn heading_counts(
                 let (k, ws) = if x < 0x80 {
                     i += 1;
                     let k = ASCII_CLASS[x as usize];
-                    if k & WS != 0 && x != 0x0B {
+                    if k & WS != 0 {
                         pending = true;
                         continue;
                     }
@@ -354,8 +352,7 @@ struct AsciiChunk {
 
 impl AsciiChunk {
     /// The masks of the eight bytes of `b` from `start`, if there are eight, every one is ASCII
-    /// and none is a control character other than the folded whitespace (U+000B is whitespace
-    /// that rendering keeps).
+    /// and none is a control character other than whitespace.
     #[inline]
     fn of(b: &[u8], start: usize) -> Option<AsciiChunk> {
         const ONES: u64 = 0x0101_0101_0101_0101;
@@ -373,7 +370,7 @@ impl AsciiChunk {
             let y = x ^ (n as u64 * ONES);
             !((y & !HI).wrapping_add(!HI) | y) & HI
         };
-        let space = equal(b' ') | (at_least(0x09) & !at_least(0x0E) & !equal(0x0B));
+        let space = equal(b' ') | (at_least(0x09) & !at_least(0x0E));
         if !at_least(0x21) & HI & !space != 0 {
             return None;
         }
