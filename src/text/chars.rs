@@ -11,6 +11,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use unicode_script::{Script, UnicodeScript};
+
 /// Exactly `c.is_alphabetic()`, faster for Latin, Cyrillic, Greek, Hebrew, Arabic, Devanagari,
 /// Thai, kana, CJK and Hangul letters.
 #[inline]
@@ -36,6 +38,27 @@ pub fn is_letter_or_digit(c: char) -> bool {
         return c.is_ascii_alphanumeric();
     }
     is_letter(c) || c.is_numeric()
+}
+
+/// The script of `c` by unicode-script, `None` for the Common, Inherited and Unknown scripts
+/// (ASCII punctuation and digits, marks, symbols): the script a letter votes for. The common
+/// letters of Latin, Greek, Cyrillic, Hebrew and Arabic are answered without the table search.
+#[inline]
+pub fn letter_script(c: char) -> Option<Script> {
+    Some(match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A => Script::Latin,
+        0..=0x7F => return None,
+        // Fast paths for the common letters; everything else asks unicode-script.
+        0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => Script::Latin,
+        0x391..=0x3A1 | 0x3A3..=0x3CE => Script::Greek,
+        0x400..=0x481 | 0x48A..=0x52F => Script::Cyrillic,
+        0x5D0..=0x5EA => Script::Hebrew,
+        0x621..=0x63F | 0x641..=0x64A => Script::Arabic,
+        _ => match c.script() {
+            Script::Common | Script::Inherited | Script::Unknown => return None,
+            s => s,
+        },
+    })
 }
 
 /// A class of 16 bits for every character, computed by a classifying function and kept in a
@@ -234,6 +257,17 @@ mod tests {
                 assert_eq!(is_letter(c), c.is_alphabetic(), "U+{u:04X}");
                 assert_eq!(is_letter_or_digit(c), c.is_alphanumeric(), "U+{u:04X}");
             }
+        }
+    }
+
+    #[test]
+    fn letter_script_is_unicode_script() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let want = match c.script() {
+                Script::Common | Script::Inherited | Script::Unknown => None,
+                s => Some(s),
+            };
+            assert_eq!(letter_script(c), want, "{c:?}");
         }
     }
 

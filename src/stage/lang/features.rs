@@ -11,7 +11,7 @@
 //! aside), each hashed to 32 bits.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_script::{Script, UnicodeScript};
+use unicode_script::Script;
 
 /// Longest n-gram, in characters.
 pub const MAX_ORDER: usize = 4;
@@ -85,16 +85,7 @@ fn lower(c: char) -> char {
 /// scored under it; Han and kana need no scoring, their segments are settled by script.
 #[inline]
 pub fn letter_script(c: char) -> Option<&'static str> {
-    match c as u32 {
-        0..=0x7F => return c.is_ascii_alphabetic().then_some("Latn"),
-        0xC0..=0x24F if !matches!(c, '\u{D7}' | '\u{F7}') => return Some("Latn"),
-        0x400..=0x481 | 0x48A..=0x52F => return Some("Cyrl"),
-        _ => {}
-    }
-    match c.script() {
-        Script::Common | Script::Inherited | Script::Unknown => None,
-        s => Some(s.short_name()),
-    }
+    crate::text::chars::letter_script(c).map(Script::short_name)
 }
 
 /// Calls `f(hash)` for every n-gram of the words of `text` written in `script`; returns the

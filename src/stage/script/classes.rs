@@ -7,8 +7,10 @@
 //! from the rest of the stage.
 
 use unicode_bidi::BidiClass;
+#[cfg(test)]
 use unicode_script::{Script, UnicodeScript};
 
+pub(super) use crate::text::chars::letter_script;
 use crate::text::chars::LazyTable;
 
 // The class of a character for the one-pass scan: the low byte is the script it counts for in
@@ -100,26 +102,6 @@ pub fn may_have_rtl(text: &str) -> bool {
         i += 1;
     }
     false
-}
-
-/// The script a character counts for in [`dominant_script`]: `None` for Common, Inherited and
-/// Unknown (digits, punctuation, combining marks).
-#[inline]
-pub(super) fn letter_script(c: char) -> Option<Script> {
-    Some(match c as u32 {
-        0x41..=0x5A | 0x61..=0x7A => Script::Latin,
-        0..=0x7F => return None,
-        // Fast paths for the common letters; everything else asks unicode-script.
-        0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => Script::Latin,
-        0x391..=0x3A1 | 0x3A3..=0x3CE => Script::Greek,
-        0x400..=0x481 | 0x48A..=0x52F => Script::Cyrillic,
-        0x5D0..=0x5EA => Script::Hebrew,
-        0x621..=0x63F | 0x641..=0x64A => Script::Arabic,
-        _ => match c.script() {
-            Script::Common | Script::Inherited | Script::Unknown => return None,
-            s => s,
-        },
-    })
 }
 
 pub(super) fn is_private_use(c: char) -> bool {
