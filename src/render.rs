@@ -154,13 +154,16 @@ pub fn segment_blocks(
                 clean.push('\n');
             }
             let t0 = clean.len();
+            // The elided ranges that meet this segment: a binary search, not a walk of the
+            // block's whole list per segment (quadratic on a long block full of markers).
+            let elide = overlapping(&block.elide, r);
             if as_is {
                 clean.push_str(&text[r.clone()]);
             } else {
-                render_into(text, r.clone(), &block.elide, &mut clean);
+                render_into(text, r.clone(), elide, &mut clean);
             }
             let mut seg = Segment::new(r.clone(), t0..clean.len(), bi, kind);
-            seg.flags = segment_flags(text, block, r, &clean[t0..], has_replacement);
+            seg.flags = segment_flags(text, block, elide, r, &clean[t0..], has_replacement);
             seg.dropped = dropped;
             segments.push(seg);
         }
@@ -176,10 +179,19 @@ fn replacement_finder() -> &'static memchr::memmem::Finder<'static> {
     FINDER.get_or_init(|| memchr::memmem::Finder::new("\u{FFFD}".as_bytes()))
 }
 
-/// The flags a segment's rendering gives it: reflowed lines, a rejoined hyphenated word, U+FFFD.
+/// The ranges of `elide` (sorted, not overlapping) that overlap `r`.
+fn overlapping<'a>(elide: &'a [Range<usize>], r: &Range<usize>) -> &'a [Range<usize>] {
+    let lo = elide.partition_point(|e| e.end <= r.start);
+    let n = elide[lo..].partition_point(|e| e.start < r.end);
+    &elide[lo..lo + n]
+}
+
+/// The flags a segment's rendering gives it (`elide`: the block's elided ranges that overlap
+/// the segment): reflowed lines, a rejoined hyphenated word, U+FFFD.
 fn segment_flags(
     text: &str,
     block: &Block,
+    elide: &[Range<usize>],
     r: &Range<usize>,
     out: &str,
     has_replacement: bool,
@@ -189,7 +201,7 @@ fn segment_flags(
     if block.flags.contains(Flags::REFLOWED) && src.contains('\n') {
         f.insert(Flags::REFLOWED);
     }
-    if block.elide.iter().any(|e| {
+    if elide.iter().any(|e| {
         e.start >= r.start
             && e.end <= r.end
             && text[e.clone()].starts_with('-')
@@ -290,6 +302,24 @@ mod tests {
         render_into(src, 0..src.len(), &[], &mut out);
         assert_eq!(out, "Все люди рождаются свободными");
         assert!(!folds_nothing(src, 0..src.len()));
+    }
+
+    /// [`overlapping`] finds exactly the ranges that end after the segment starts and start
+    /// before it ends: the only ones rendering or the flags can use.
+    #[test]
+    fn overlapping_is_its_definition() {
+        let elide = [0..0, 2..4, 4..5, 9..11, 11..11, 19..21];
+        for a in 0..24 {
+            for z in a..24 {
+                let r = a..z;
+                let want: Vec<_> = elide
+                    .iter()
+                    .filter(|e| e.end > r.start && e.start < r.end)
+                    .cloned()
+                    .collect();
+                assert_eq!(overlapping(&elide, &r), want.as_slice(), "{r:?}");
+            }
+        }
     }
 
     /// The definition [`push_folded`] implements: whitespace runs to one space, none at the start.

@@ -223,3 +223,37 @@ fn a_full_disk_fails_the_run_and_keeps_the_previous_output() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// A document large enough for its language totals to pass 32 bits (about 40 MB of French):
+/// the short segments labelled from their context keep the document's language. (Before the
+/// totals were 64-bit they wrapped, and all 39,801 of them came out as Tagalog.)
+#[test]
+fn language_totals_of_a_large_document_do_not_wrap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("tests/data/udhr/fra.txt")).unwrap();
+    let para = text.trim();
+    let short = "Oui, c'est ça.";
+    let mut doc = String::with_capacity(41 << 20);
+    while doc.len() < 40 << 20 {
+        doc.push_str(para);
+        doc.push_str("\n\n");
+        doc.push_str(short);
+        doc.push_str("\n\n");
+    }
+    let input = tmp.path().join("big.txt");
+    fs::write(&input, &doc).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&input, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let segs = fs::read_to_string(out.join("segments.jsonl")).unwrap();
+    let mut labels = std::collections::BTreeMap::new();
+    for line in segs.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["text"] == short {
+            *labels
+                .entry(v["lang"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    assert_eq!(labels.keys().collect::<Vec<_>>(), ["fra"], "{labels:?}");
+}

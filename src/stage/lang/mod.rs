@@ -211,7 +211,13 @@ impl LangTagger {
                 let group = &self.model.groups[g];
                 let off = arena.len();
                 arena.resize(off + group.stride, 0);
-                let letters = group.score_in(doc, range, &mut arena[off..]);
+                // Only the first `SCORED_BYTES` of a segment are scored: its totals then fit in
+                // 32 bits, and a longer segment's language is told by far less.
+                let mut end = range.end.min(range.start.saturating_add(SCORED_BYTES));
+                while !doc.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let letters = group.score_in(doc, range.start..end, &mut arena[off..]);
                 if letters == 0 {
                     arena.truncate(off);
                     return Own::Nothing;
@@ -248,11 +254,13 @@ impl LangTagger {
             .collect();
         let counts = |s: &Segment| !s.flags.contains(Flags::GARBLED);
         // Document totals per group (letters, totals); only groups with a table are scored.
-        let mut doc: Vec<(usize, Vec<u32>)> = (0..ng)
+        // Document and paragraph totals in 64 bits: a segment's totals fit in 32 (its scored
+        // text is bounded, `SCORED_BYTES`), a document's need not.
+        let mut doc: Vec<(usize, Vec<u64>)> = (0..ng)
             .map(|g| {
                 let group = &self.model.groups[g];
                 let len = if group.has_table() { group.stride } else { 0 };
-                (0, vec![0u32; len])
+                (0, vec![0u64; len])
             })
             .collect();
         for (s, o) in segs.iter().zip(&own) {
@@ -265,8 +273,9 @@ impl LangTagger {
                 }
             }
         }
-        let mut para: Vec<(usize, Vec<u32>)> =
-            doc.iter().map(|(_, v)| (0, vec![0u32; v.len()])).collect();
+        let mut para: Vec<(usize, Vec<u64>)> =
+            doc.iter().map(|(_, v)| (0, vec![0u64; v.len()])).collect();
+        let mut ctx_buf: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < segs.len() {
             let block = segs[i].block;
@@ -313,7 +322,12 @@ impl LangTagger {
                         } else {
                             None
                         };
-                        self.decide(g, v, letters, ctx.map(|c| (c, mine)))
+                        let ctx = ctx.map(|c| {
+                            let n = self.model.groups[g].langs.len();
+                            context_totals(c, mine.then_some(v), n, &mut ctx_buf);
+                            &ctx_buf[..]
+                        });
+                        self.decide(g, v, letters, ctx)
                     }
                 };
                 let s = &mut segs[k];
@@ -326,21 +340,17 @@ impl LangTagger {
     }
 
     /// A scored segment's label from its totals `v` and its context's: `ctx` is `None` when it
-    /// has none, else the totals of the paragraph or document and whether they include `v`
-    /// (which then does not count).
-    fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: Option<(&[u32], bool)>) -> Label {
+    /// has none, else the totals of the rest of the paragraph or document ([`context_totals`]).
+    fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: Option<&[u32]>) -> Label {
         let group = &self.model.groups[g];
         let Some((o, m)) = self.best(g, v, None) else {
             return UND;
         };
         let own_conf = confidence(m);
         let own_ok = letters >= self.short_letters && own_conf >= self.min_confidence;
-        let context = match ctx {
-            None => None,
-            Some((c, true)) => self.best(g, c, Some(v)),
-            Some((c, false)) => self.best(g, c, None),
-        }
-        .filter(|&(_, mc)| confidence(mc) >= self.min_confidence);
+        let context = ctx
+            .and_then(|c| self.best(g, c, None))
+            .filter(|&(_, mc)| confidence(mc) >= self.min_confidence);
         match context {
             Some((c, mc)) => {
                 let d = v[c].saturating_sub(v[o]) as f32 / UNITS_PER_NAT;
@@ -397,8 +407,25 @@ impl LangTagger {
     }
 }
 
-fn add(acc: &mut [u32], v: &[u32]) {
-    acc.iter_mut().zip(v).for_each(|(a, x)| *a += x);
+/// The most bytes of a segment that are scored. Each byte adds at most four n-grams of at most
+/// 255 units to a language's total, so a segment's totals stay below 2^30, far from the 32 bits
+/// they are kept in.
+const SCORED_BYTES: usize = 1 << 20;
+
+fn add(acc: &mut [u64], v: &[u32]) {
+    acc.iter_mut().zip(v).for_each(|(a, &x)| *a += x as u64);
+}
+
+/// The context totals `c` less `minus` (the segment's own, when `c` includes them), shifted
+/// down by the smallest of the first `langs` lanes (the group's languages; the rest are padding)
+/// into `out`, saturating at `u32::MAX`: the best language and the margins over it, all that the
+/// context is asked, are those of the 64-bit totals (exactly, below a margin of `u32::MAX`,
+/// which is far past certainty).
+fn context_totals(c: &[u64], minus: Option<&[u32]>, langs: usize, out: &mut Vec<u32>) {
+    let less = |i: usize| c[i].saturating_sub(minus.map_or(0, |m| m[i] as u64));
+    let low = (0..langs.min(c.len())).map(less).min().unwrap_or(0);
+    out.clear();
+    out.extend((0..c.len()).map(|i| less(i).saturating_sub(low).min(u32::MAX as u64) as u32));
 }
 
 #[cfg(test)]
@@ -407,6 +434,23 @@ pub(crate) mod tests {
     use crate::config::Config;
 
     pub(crate) use crate::testdata::real_texts;
+
+    /// Context totals past 32 bits keep their order and margins; padding lanes do not shift
+    /// them; the segment's own totals are taken out first.
+    #[test]
+    fn context_totals_keep_order_and_margins_past_32_bits() {
+        let big = 5_000_000_000u64;
+        let c = [big + 700, big + 100, big + 400, 0];
+        let mut out = Vec::new();
+        context_totals(&c, None, 3, &mut out);
+        assert_eq!(out[..3], [600, 0, 300]);
+        let minus = [10u32, 90, 0, 0];
+        context_totals(&c, Some(&minus), 3, &mut out);
+        assert_eq!(out[..3], [680, 0, 390]);
+        // Margins past `u32::MAX` saturate (far past certainty).
+        context_totals(&[0, 2 * big], None, 2, &mut out);
+        assert_eq!(out, [0, u32::MAX]);
+    }
 
     fn tagger() -> LangTagger {
         LangTagger::new(&Config::default().language)
