@@ -133,8 +133,10 @@ pub fn segment_blocks(
     let mut ranges: Vec<Range<usize>> = Vec::with_capacity(blocks.len() * 2);
     // Per block: where its ranges end, what they are, and whether they render as their own text.
     let mut plan: Vec<(usize, SegKind, bool)> = Vec::with_capacity(blocks.len());
+    // The indices in `ranges` of the pieces of sentences cut at the length limit.
+    let mut split = Vec::new();
     for block in blocks {
-        let kind = segmenter.cut(text, block, &mut ranges);
+        let kind = segmenter.cut(text, block, &mut ranges, &mut split);
         // Sentences are trimmed ranges of the block: when nothing is elided and the block's only
         // whitespace is lone spaces, each renders to its own text.
         let as_is = kind == SegKind::Sentence
@@ -147,9 +149,10 @@ pub fn segment_blocks(
     // Without U+FFFD in the text, no rendering has one.
     let has_replacement = replacement_finder().find(text.as_bytes()).is_some();
     let mut from = 0;
+    let mut split = split.into_iter().peekable();
     for (bi, (block, &(to, kind, as_is))) in blocks.iter().zip(&plan).enumerate() {
         let dropped = structurer.drop_reason(block.kind);
-        for r in &ranges[from..to] {
+        for (k, r) in ranges[from..to].iter().enumerate() {
             if !clean.is_empty() {
                 clean.push('\n');
             }
@@ -164,6 +167,9 @@ pub fn segment_blocks(
             }
             let mut seg = Segment::new(r.clone(), t0..clean.len(), bi, kind);
             seg.flags = segment_flags(text, block, elide, r, &clean[t0..], has_replacement);
+            if split.next_if_eq(&(from + k)).is_some() {
+                seg.flags.insert(Flags::TRUNCATED);
+            }
             seg.dropped = dropped;
             segments.push(seg);
         }

@@ -290,9 +290,18 @@ impl Segmenter {
     /// Cuts `block` of `text` into segment ranges, appended to `out`, and says what they are:
     /// sentences when the unit is `sentence` and the block is not boilerplate, otherwise the
     /// block's own range.
-    pub fn cut(&self, text: &str, block: &Block, out: &mut Vec<Range<usize>>) -> SegKind {
+    ///
+    /// The indices in `out` of the pieces of sentences cut at `max_bytes` are appended to
+    /// `split`, in order.
+    pub fn cut(
+        &self,
+        text: &str,
+        block: &Block,
+        out: &mut Vec<Range<usize>>,
+        split: &mut Vec<usize>,
+    ) -> SegKind {
         if self.unit == SegmentUnit::Sentence && DropReason::from_block(block.kind).is_none() {
-            self.sentences(text, block.range.clone(), out);
+            self.scan::<true>(text, block.range.clone(), out, Some(split));
             SegKind::Sentence
         } else {
             out.push(block.range.clone());
@@ -302,13 +311,19 @@ impl Segmenter {
 
     /// Splits `text[range]` into sentences: trimmed, non-empty, in order, not overlapping.
     pub fn sentences(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
-        self.scan::<true>(text, range, out);
+        self.scan::<true>(text, range, out, None);
     }
 
     /// [`Segmenter::sentences`]; `FAST` jumps from one possible terminator to the next
     /// ([`find_terminator`]), otherwise every character is decoded and asked (the reference the
     /// tests compare with).
-    fn scan<const FAST: bool>(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
+    fn scan<const FAST: bool>(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        out: &mut Vec<Range<usize>>,
+        mut split: Option<&mut Vec<usize>>,
+    ) {
         let bytes = text.as_bytes();
         let end = range.end;
         let mut start = range.start;
@@ -386,12 +401,12 @@ impl Segmenter {
                 quoted,
             );
             if boundary {
-                self.push(text, start..j, out);
+                self.push(text, start..j, out, &mut split);
                 start = j;
             }
             i = j.max(i + 1);
         }
-        self.push(text, start..end, out);
+        self.push(text, start..end, out, &mut split);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -466,8 +481,17 @@ impl Segmenter {
         true
     }
 
-    /// Pushes a trimmed, non-empty sentence, cutting ones longer than `max_bytes` at spaces.
-    fn push(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
+    /// Pushes a trimmed, non-empty sentence, cutting ones longer than `max_bytes` at the last
+    /// space before the limit (in its second half), else at the last grapheme boundary before
+    /// it, so that a cut never separates a base from its marks; the pieces' indices go to
+    /// `split`.
+    fn push(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        out: &mut Vec<Range<usize>>,
+        split: &mut Option<&mut Vec<usize>>,
+    ) {
         let r = trim(text, range);
         if r.is_empty() {
             return;
@@ -477,11 +501,14 @@ impl Segmenter {
             return;
         }
         let mut s = r.start;
-        while r.end - s > self.max_bytes {
-            let mut cut = s + self.max_bytes;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
+        let mut piece_of = |piece: Range<usize>, out: &mut Vec<Range<usize>>| {
+            out.push(piece);
+            if let Some(v) = split.as_deref_mut() {
+                v.push(out.len() - 1);
             }
+        };
+        while r.end - s > self.max_bytes {
+            let cut = grapheme_floor(text, s, s + self.max_bytes);
             // Prefer the last space before the limit.
             let window = &text[s..cut];
             let at = window
@@ -490,14 +517,39 @@ impl Segmenter {
                 .map_or(cut, |k| s + k);
             let piece = trim(text, s..at);
             if !piece.is_empty() {
-                out.push(piece);
+                piece_of(piece, out);
             }
             s = at;
         }
         let piece = trim(text, s..r.end);
         if !piece.is_empty() {
-            out.push(piece);
+            piece_of(piece, out);
         }
+    }
+}
+
+/// The last grapheme cluster boundary of `text` in `s + 1..=cut` (`s` a character boundary),
+/// or, when a single cluster spans all of it, the last character boundary there.
+fn grapheme_floor(text: &str, s: usize, cut: usize) -> usize {
+    let mut c = cut.min(text.len());
+    while !text.is_char_boundary(c) {
+        c -= 1;
+    }
+    if c <= s {
+        // A limit below one character: the piece is the character (progress is made).
+        c = s + 1;
+        while !text.is_char_boundary(c) {
+            c += 1;
+        }
+        return c;
+    }
+    let mut cursor = unicode_segmentation::GraphemeCursor::new(c, text.len(), true);
+    match cursor.is_boundary(text, 0) {
+        Ok(true) => c,
+        _ => match cursor.prev_boundary(text, 0) {
+            Ok(Some(b)) if b > s => b,
+            _ => c,
+        },
     }
 }
 
@@ -589,8 +641,8 @@ mod tests {
     /// every character, for `range` of `s`.
     fn check_steps(seg: &Segmenter, s: &str, range: Range<usize>) {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        seg.scan::<true>(s, range.clone(), &mut a);
-        seg.scan::<false>(s, range.clone(), &mut b);
+        seg.scan::<true>(s, range.clone(), &mut a, None);
+        seg.scan::<false>(s, range.clone(), &mut b, None);
         assert_eq!(a, b, "{:?}", &s[range]);
     }
 
@@ -846,5 +898,43 @@ mod tests {
         assert!(out.iter().all(|r| r.len() <= 20));
         let joined: Vec<&str> = out.iter().map(|r| &s[r.clone()]).collect();
         assert_eq!(joined.join(" "), s);
+    }
+
+    /// Text without spaces (the UDHR in Hindi, its spaces taken out) is cut at grapheme
+    /// boundaries: no piece starts inside a cluster (a vowel sign or a virama sequence), and
+    /// the pieces are reported as split.
+    #[test]
+    fn long_sentences_without_spaces_are_cut_at_grapheme_boundaries() {
+        use unicode_segmentation::UnicodeSegmentation;
+        let hin = crate::testdata::real_texts()
+            .into_iter()
+            .find(|(name, _)| name.contains("hin"))
+            .map(|(_, t)| t)
+            .expect("the Hindi UDHR");
+        let text: String = hin
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '।')
+            .collect();
+        let boundaries: std::collections::HashSet<usize> =
+            text.grapheme_indices(true).map(|(i, _)| i).collect();
+        for max in [17, 50, 101] {
+            let mut cfg = Config::default().segment;
+            cfg.max_bytes = max;
+            let seg = Segmenter::new(&cfg);
+            let block = Block::new(crate::doc::BlockKind::Paragraph, 0..text.len());
+            let (mut out, mut split) = (Vec::new(), Vec::new());
+            seg.cut(&text, &block, &mut out, &mut split);
+            assert!(out.len() > 2, "{max}");
+            assert_eq!(split, (0..out.len()).collect::<Vec<_>>(), "{max}");
+            for r in &out {
+                assert!(
+                    boundaries.contains(&r.start),
+                    "{max}: piece at {} splits a cluster",
+                    r.start
+                );
+                assert!(r.len() <= max, "{max}: {r:?}");
+            }
+            assert_eq!(out.last().map(|r| r.end), Some(text.len()));
+        }
     }
 }

@@ -82,7 +82,7 @@ struct NearIndex {
     /// Union-find parents; a root is the earliest member of its cluster.
     parent: Vec<u32>,
     /// Unit `u`'s live segments, resolved to kept ones: `refs[starts[u]..starts[u + 1]]`.
-    starts: Vec<u32>,
+    starts: Vec<usize>,
     refs: Vec<SegRef>,
     /// Scratch of [`NearIndex::query`], kept from one query to the next: the candidates and
     /// the cluster roots that matched.
@@ -114,7 +114,7 @@ impl NearIndex {
     }
 
     fn unit_refs(&self, u: u32) -> &[SegRef] {
-        &self.refs[self.starts[u as usize] as usize..self.starts[u as usize + 1] as usize]
+        &self.refs[self.starts[u as usize]..self.starts[u as usize + 1]]
     }
 
     /// The cluster root (the kept unit) that `sk` near-duplicates, with the estimated
@@ -122,7 +122,10 @@ impl NearIndex {
     /// keys of `sk` in the buckets still empty, for the unit that [`NearIndex::insert`] adds next:
     /// the two go in pairs.
     fn query(&mut self, sk: &Sketch) -> Option<(u32, f32)> {
-        let id = self.parent.len() as u32;
+        // Past 2^32 - 1 units the index takes no more (ids are 32-bit): later units are kept.
+        let id = u32::try_from(self.parent.len())
+            .ok()
+            .filter(|&i| i < u32::MAX)?;
         std::hint::black_box(self.buckets.touch(&sk.bands));
         let mut cands = std::mem::take(&mut self.cands);
         let mut roots = std::mem::take(&mut self.roots);
@@ -162,7 +165,12 @@ impl NearIndex {
 
     /// Adds the unit just queried: its signature, its cluster, its segments.
     fn insert(&mut self, sk: &Sketch, root: Option<u32>, refs: &[SegRef]) {
-        let id = self.parent.len() as u32;
+        let Some(id) = u32::try_from(self.parent.len())
+            .ok()
+            .filter(|&i| i < u32::MAX)
+        else {
+            return;
+        };
         if self.sigs.capacity() - self.sigs.len() < sk.sig.len() {
             // Grown the way `extend` would grow it, and advised while the new part is untouched.
             self.sigs
@@ -172,7 +180,7 @@ impl NearIndex {
         self.sigs.extend(sk.sig.iter().map(|&v| v as u16));
         self.parent.push(root.unwrap_or(id));
         self.refs.extend_from_slice(refs);
-        self.starts.push(self.refs.len() as u32);
+        self.starts.push(self.refs.len());
     }
 
     #[cfg(any(test, feature = "internals"))]
@@ -181,7 +189,7 @@ impl NearIndex {
         self.buckets.heap_bytes()
             + self.sigs.capacity() * 2
             + self.parent.capacity() * 4
-            + self.starts.capacity() * 4
+            + self.starts.capacity() * 8
             + self.refs.capacity() * 8
     }
 }
@@ -331,11 +339,12 @@ impl DedupIndex {
         segs: &mut [Segment],
         seqs: &[u32],
     ) {
-        let doc = self.doc_ids.len() as u32;
+        // Documents past the 2^32nd are not deduplicated: their references would not fit.
+        let doc = u32::try_from(self.doc_ids.len()).ok();
         self.doc_ids.push(doc_id.to_string());
-        if !self.enabled {
+        let Some(doc) = doc.filter(|_| self.enabled) else {
             return;
-        }
+        };
         // Live segments (not dropped by an earlier stage), resolved to the kept copy.
         let mut resolved: Vec<Option<SegRef>> = segs
             .iter()
