@@ -20,9 +20,12 @@ pub enum Command {
     /// language, deduplicate, and write segments.jsonl, duplicates.jsonl, documents.jsonl and
     /// report.json into the output folder.
     ///
-    /// Exit status: 0 success; 2 bad usage or bad configuration; 1 a fatal run error (the input
-    /// root cannot be read, the output cannot be written). A single unreadable or undecodable
-    /// input file is not fatal: it is recorded in documents.jsonl and the report.
+    /// Exit status: 0 success; 2 bad usage or bad configuration (also: two inputs that would
+    /// have the same document id, e.g. `-` or one file given twice); 1 a fatal run error (an
+    /// input root cannot be read, the output cannot be written). A single unreadable or
+    /// undecodable input file, or a folder entry that is not read (an unreadable subfolder, a
+    /// FIFO, a broken or looping link) is not fatal: it is recorded in documents.jsonl with its
+    /// status, counted in the report and warned about on stderr.
     Run(RunArgs),
 }
 
@@ -31,14 +34,16 @@ pub struct RunArgs {
     /// Configuration file [default: ./pipeline.toml if present, else built-in defaults].
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Input file or folder (repeatable; folders are walked recursively in sorted order; `-` is
-    /// standard input; .gz and .zst are decompressed). Overrides `[input] paths`.
+    /// Input file or folder (repeatable; folders are walked recursively in sorted order,
+    /// following links to folders; `-` is standard input; .gz and .zst are decompressed).
+    /// Overrides `[input] paths`.
     #[arg(long, short = 'i', value_name = "PATH")]
     pub input: Vec<PathBuf>,
     /// Output folder. Overrides `[output] dir`.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Worker threads [default: one per core]. The output is the same for any value.
+    /// Worker threads [default: one per core; at most 4 per core, more are capped with a
+    /// warning]. The output is the same for any value.
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar, warnings or summary on stderr (errors are still printed).

@@ -8,7 +8,7 @@ mod cli;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use scriptorium::{run, Config, RunOptions};
+use scriptorium::{run, Config, RunError, RunOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -54,7 +54,11 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("scriptorium: {e}");
-                    ExitCode::from(1)
+                    // Inputs that cannot be told apart (the same one twice) are a usage error.
+                    match &e {
+                        RunError::Input(ie) if ie.is_usage() => ExitCode::from(2),
+                        _ => ExitCode::from(1),
+                    }
                 }
             }
         }

@@ -108,8 +108,15 @@ impl Stages {
                 p.times.scale(cpu_share);
                 p
             }
-            Err(e) => {
-                let mut line = DocumentLine::new(&input.id, &input.source, 0, String::new());
+            Err(f) => {
+                // What was read before the failure is counted and hashed; nothing read: no hash.
+                let sha = if f.raw.is_empty() {
+                    String::new()
+                } else {
+                    hex(&Sha256::digest(&f.raw))
+                };
+                let mut line = DocumentLine::new(&input.id, &input.source, f.raw.len() as u64, sha);
+                let e = f.error;
                 line.status = e.status();
                 line.error = Some(e.to_string());
                 let warning = format!("{}: {}", input.source, e);

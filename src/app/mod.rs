@@ -11,17 +11,20 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::io::input::{list_inputs, InputError};
+use crate::io::input::{list_inputs, InputError, Source};
 use crate::io::output::{OutputError, Writer};
 use crate::io::report::{Report, StageTimes};
 use crate::stage::dedup::DedupIndex;
 use crate::stages::{ProcessedDoc, Stages};
 use crate::util::clock::{DEDUP_DECISIONS, WRITE};
 
+/// Worker threads allowed per available core; more requested are capped, with a warning.
+const MAX_THREADS_PER_CORE: usize = 4;
+
 /// Knobs of one run that are not pipeline semantics.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Worker threads; 0 = one per core.
+    /// Worker threads; 0 = one per core; more than 4 per available core are capped to that.
     pub threads: usize,
     /// No progress bar and no summary.
     pub quiet: bool,
@@ -78,16 +81,39 @@ fn finish_line(p: &mut ProcessedDoc) {
 pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let inputs = list_inputs(&cfg.input.paths)?;
-    let stdin = if inputs.iter().any(|d| d.id == "-") {
+    // Standard input is read like a file: at most `max_file_bytes + 1` bytes, so a larger one is
+    // recorded as `too_large` and an endless one does not hold the run.
+    let stdin = if inputs.iter().any(|d| matches!(d.origin, Source::Stdin)) {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
-            .map_err(RunError::Stdin)?;
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::io::stdin().lock(),
+                cfg.input.max_file_bytes.saturating_add(1),
+            ),
+            &mut buf,
+        )
+        .map_err(RunError::Stdin)?;
         Some(buf)
     } else {
         None
     };
+    // More threads than this only add start-up time and memory (the window grows with them).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max_threads = MAX_THREADS_PER_CORE * cores;
+    let requested = opts.threads;
+    let num_threads = if requested > max_threads {
+        if !opts.quiet {
+            eprintln!(
+                "scriptorium: {requested} threads requested, more than {MAX_THREADS_PER_CORE} \
+                 per available core ({cores}): using {max_threads}"
+            );
+        }
+        max_threads
+    } else {
+        requested
+    };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
+        .num_threads(num_threads)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
