@@ -310,6 +310,7 @@ impl Segmenter {
     }
 
     /// Splits `text[range]` into sentences: trimmed, non-empty, in order, not overlapping.
+    #[cfg(any(test, feature = "internals"))]
     pub fn sentences(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
         self.scan::<true>(text, range, out, None);
     }
