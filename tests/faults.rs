@@ -43,6 +43,15 @@ fn corpus(dir: &Path, mb: usize) {
     }
 }
 
+/// A temporary folder with a 1 MB corpus (`small`) and a 6 MB one (`big`).
+fn two_corpora() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (small, big) = (tmp.path().join("small"), tmp.path().join("big"));
+    corpus(&small, 1);
+    corpus(&big, 6);
+    (tmp, small, big)
+}
+
 fn run(input: &Path, out: &Path) -> std::process::Output {
     Command::new(bin())
         .args(["run", "-q", "--threads", "2", "--input"])
@@ -92,10 +101,7 @@ fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
 /// folder holds the first or the second run's output whole, and the next run cleans up.
 #[test]
 fn a_run_killed_at_any_moment_leaves_one_whole_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (small, big) = (tmp.path().join("small"), tmp.path().join("big"));
-    corpus(&small, 1);
-    corpus(&big, 6);
+    let (tmp, small, big) = two_corpora();
     let out = tmp.path().join("out");
     assert!(run(&small, &out).status.success());
     let first = snapshot(&out);
@@ -149,10 +155,7 @@ fn a_run_killed_at_any_moment_leaves_one_whole_output() {
 /// message; the first run's output is whole and the same as a run alone.
 #[test]
 fn two_runs_into_one_folder_the_second_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (small, big) = (tmp.path().join("small"), tmp.path().join("big"));
-    corpus(&small, 1);
-    corpus(&big, 6);
+    let (tmp, small, big) = two_corpora();
     let alone = tmp.path().join("alone");
     assert!(run(&big, &alone).status.success());
     let out = tmp.path().join("out");
