@@ -119,6 +119,10 @@ pub struct InputConfig {
     pub paths: Vec<PathBuf>,
     /// Files larger than this are skipped (reason `too_large`).
     pub max_file_bytes: u64,
+    /// Documents whose estimated working memory (from the byte length and line count of their
+    /// text) exceeds this many bytes are skipped (reason `too_many_lines`, or `too_large` when
+    /// the length alone is too much), rather than risk running out of memory.
+    pub max_document_memory: u64,
 }
 
 /// `[output]`: where to write.
@@ -913,10 +917,16 @@ impl Config {
             );
             let max_file_bytes =
                 s.get_checked("max_file_bytes", 1u64 << 30, in_range(1u64, u64::MAX / 2));
+            let max_document_memory = s.get_checked(
+                "max_document_memory",
+                4u64 << 30,
+                in_range(1u64 << 20, u64::MAX / 2),
+            );
             s.finish();
             InputConfig {
                 paths,
                 max_file_bytes,
+                max_document_memory,
             }
         };
         let output = {

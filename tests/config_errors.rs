@@ -130,3 +130,57 @@ fn all_problems_of_a_file_at_once() {
         ],
     );
 }
+
+/// Not an error: a document over the memory budget is skipped with its status and a warning,
+/// and the run goes on (exit 0).
+#[test]
+fn a_document_over_the_memory_budget_is_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // 1 MB of one-character lines: about 12 + 20 MB estimated, over a 16 MB budget.
+    std::fs::write(input.join("lines.txt"), "a\n".repeat(500_000)).unwrap();
+    std::fs::write(input.join("prose.txt"), "A short document that fits.\n").unwrap();
+    let cfg = tmp.path().join("small.toml");
+    std::fs::write(&cfg, "[input]\nmax_document_memory = 16777216\n").unwrap();
+    let out = tmp.path().join("o");
+    let o = Command::new(env!("CARGO_BIN_EXE_scriptorium"))
+        .arg("run")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("lines.txt: 1000000 bytes in 500001 lines would need about"),
+        "{err}"
+    );
+    assert!(
+        err.contains("input.max_document_memory (16 MB); skipped"),
+        "{err}"
+    );
+    let docs = std::fs::read_to_string(out.join("documents.jsonl")).unwrap();
+    let status: Vec<_> = docs
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["doc_id"].as_str().unwrap().to_string(),
+                v["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        status.contains(&("lines.txt".into(), "too_many_lines".into())),
+        "{docs}"
+    );
+    assert!(
+        status.contains(&("prose.txt".into(), "ok".into())),
+        "{docs}"
+    );
+}
