@@ -5,11 +5,13 @@
 //! line and key, and *all* of them are reported at once. Stages never see strings where an enum
 //! belongs: each section is resolved here into plain typed values with their defaults.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -117,6 +119,10 @@ pub struct InputConfig {
     pub paths: Vec<PathBuf>,
     /// Files larger than this are skipped (reason `too_large`).
     pub max_file_bytes: u64,
+    /// Documents whose estimated working memory (from the byte length and line count of their
+    /// text) exceeds this many bytes are skipped (reason `too_many_lines`, or `too_large` when
+    /// the length alone is too much), rather than risk running out of memory.
+    pub max_document_memory: u64,
 }
 
 /// `[output]`: where to write.
@@ -296,13 +302,314 @@ impl Default for Config {
     }
 }
 
-type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+/// The `deserialize_struct` name and fields by which `T` asks a deserializer for itself. The
+/// toml deserializer recognises by them a request for a span (`Spanned`) and a datetime;
+/// asking `T` for them keeps this file from spelling out another crate's private names.
+fn struct_shape<T: DeserializeOwned>() -> (&'static str, &'static [&'static str]) {
+    type Shape = (&'static str, &'static [&'static str]);
+    struct Probe<'a>(&'a Cell<Shape>);
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("probe"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.set((name, fields));
+            Err(serde::de::Error::custom("probe"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let cell = Cell::new(("", &[][..]));
+    let _ = T::deserialize(Probe(&cell));
+    cell.get()
+}
+
+/// How the toml deserializer hands over spans and datetimes.
+struct Shapes {
+    /// The struct name and the fields (start, end, value) of a span request.
+    spanned: (&'static str, &'static [&'static str]),
+    /// The one field of a datetime.
+    datetime: &'static str,
+}
+
+fn shapes() -> &'static Shapes {
+    static SHAPES: OnceLock<Shapes> = OnceLock::new();
+    SHAPES.get_or_init(|| Shapes {
+        spanned: struct_shape::<Spanned<String>>(),
+        datetime: struct_shape::<toml::value::Datetime>()
+            .1
+            .first()
+            .copied()
+            .unwrap_or(""),
+    })
+}
+
+/// A key, with the byte offset where it is written (none for the implicit tables of a dotted
+/// header, such as `decode` in `[decode.encodings]`). Ordered and compared by name.
+#[derive(Debug, Clone)]
+struct Key {
+    name: String,
+    offset: Option<usize>,
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Key {}
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.name.cmp(&other.name)
+    }
+}
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key {
+                    name: v.to_string(),
+                    offset: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Key, A::Error> {
+                let fields = shapes().spanned.1;
+                let mut key = Key {
+                    name: String::new(),
+                    offset: None,
+                };
+                while let Some(f) = map.next_key::<String>()? {
+                    if Some(&f.as_str()) == fields.first() {
+                        key.offset = Some(map.next_value()?);
+                    } else if Some(&f.as_str()) == fields.get(2) {
+                        key.name = map.next_value()?;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(key)
+            }
+        }
+        let (name, fields) = shapes().spanned;
+        d.deserialize_struct(name, fields, V)
+    }
+}
+
+/// A TOML value that keeps the offset of every element of its arrays and every entry of its
+/// tables, so that each bad element of a list or table is reported on its own line.
+#[derive(Debug, Clone)]
+enum Node {
+    /// A string, number, boolean or datetime.
+    Scalar(toml::Value),
+    Array(Vec<Item>),
+    Table(Vec<(Key, Item)>),
+}
+
+/// A value and the byte offset where it is written (none for an implicit table).
+#[derive(Debug, Clone)]
+struct Item {
+    node: Node,
+    offset: Option<usize>,
+}
+
+impl Node {
+    fn into_value(self) -> toml::Value {
+        match self {
+            Node::Scalar(v) => v,
+            Node::Array(a) => {
+                toml::Value::Array(a.into_iter().map(|i| i.node.into_value()).collect())
+            }
+            Node::Table(t) => toml::Value::Table(
+                t.into_iter()
+                    .map(|(k, i)| (k.name, i.node.into_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Reads a value of any kind: `Node` itself, or, for an [`Item`] whose span the deserializer
+/// does not have, the value in place of its span.
+struct NodeVisitor<T>(fn(Node) -> T);
+
+impl<T> NodeVisitor<T> {
+    fn scalar<E>(self, v: toml::Value) -> Result<T, E> {
+        Ok((self.0)(Node::Scalar(v)))
+    }
+}
+
+impl<'de, T> Visitor<'de> for NodeVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a TOML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<T, E> {
+        self.scalar(toml::Value::Boolean(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<T, E> {
+        self.scalar(toml::Value::Integer(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+        let v = i64::try_from(v).map_err(|_| E::custom("integer out of range"))?;
+        self.scalar(toml::Value::Integer(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<T, E> {
+        self.scalar(toml::Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        self.scalar(toml::Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<T, E> {
+        self.scalar(toml::Value::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        let mut out = Vec::new();
+        while let Some(i) = seq.next_element::<Item>()? {
+            out.push(i);
+        }
+        Ok((self.0)(Node::Array(out)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<Key>()? {
+            if k.name == shapes().datetime {
+                // A datetime comes as a one-entry map of its text.
+                let text: String = map.next_value()?;
+                let dt = text.parse().map_err(serde::de::Error::custom)?;
+                return self.scalar(toml::Value::Datetime(dt));
+            }
+            out.push((k, map.next_value::<Item>()?));
+        }
+        Ok((self.0)(Node::Table(out)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor(|n| n))
+    }
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
+        /// A span (a map of start, end and value), or the value itself when there is none.
+        struct V;
+        fn unplaced(node: Node) -> Item {
+            Item { node, offset: None }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = Item;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a TOML value")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Item, E> {
+                NodeVisitor(unplaced).visit_bool(v)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Item, E> {
+                NodeVisitor(unplaced).visit_i64(v)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Item, E> {
+                NodeVisitor(unplaced).visit_u64(v)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Item, E> {
+                NodeVisitor(unplaced).visit_f64(v)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Item, E> {
+                NodeVisitor(unplaced).visit_str(v)
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Item, E> {
+                NodeVisitor(unplaced).visit_string(v)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
+                NodeVisitor(unplaced).visit_seq(seq)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+                let fields = shapes().spanned.1;
+                let first = map.next_key::<Key>()?;
+                if first.as_ref().map(|k| k.name.as_str()) != fields.first().copied() {
+                    // No span: a table (or a datetime) whose first key is read already.
+                    return NodeVisitor(unplaced).visit_map(Prefixed { first, map });
+                }
+                let mut item = unplaced(Node::Table(Vec::new()));
+                item.offset = Some(map.next_value()?);
+                while let Some(f) = map.next_key::<String>()? {
+                    if Some(&f.as_str()) == fields.get(2) {
+                        item.node = map.next_value()?;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(item)
+            }
+        }
+        let (name, fields) = shapes().spanned;
+        d.deserialize_struct(name, fields, V)
+    }
+}
+
+/// A map whose first key has been read already.
+struct Prefixed<A> {
+    first: Option<Key>,
+    map: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prefixed<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.first.take() {
+            Some(k) => seed
+                .deserialize(serde::de::value::StringDeserializer::new(k.name))
+                .map(Some),
+            None => self.map.next_key_seed(seed),
+        }
+    }
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+type Table = BTreeMap<Key, Item>;
 
 /// Reads keys of one `[section]`, remembering which keys exist and collecting problems.
 struct Section<'a> {
     name: &'static str,
+    /// Byte offset of the section's header (its first key for a dotted or inline section).
+    header: Option<usize>,
     table: Table,
     known: Vec<&'static str>,
+    /// Byte offset of the value of every key read so far that the file sets.
+    offsets: Vec<(&'static str, Option<usize>)>,
     src: &'a str,
     issues: &'a mut Vec<ConfigIssue>,
 }
@@ -310,6 +617,14 @@ struct Section<'a> {
 fn line_of(src: &str, offset: usize) -> usize {
     let end = offset.min(src.len());
     1 + memchr::memchr_iter(b'\n', &src.as_bytes()[..end]).count()
+}
+
+/// A value of type `T` from a TOML value, or the message of what is wrong with it.
+fn from_value<T: DeserializeOwned>(value: toml::Value) -> Result<T, String> {
+    T::deserialize(value).map_err(|e| {
+        let msg = e.to_string().trim().replace('\n', " ");
+        format!("invalid value: {msg}")
+    })
 }
 
 impl Section<'_> {
@@ -321,6 +636,34 @@ impl Section<'_> {
             format!("{}.{}", self.name, key)
         };
         self.issues.push(ConfigIssue { line, key, message });
+    }
+
+    /// Takes the value of `key` out of the table, remembering that `key` exists and where it is.
+    fn take(&mut self, key: &'static str) -> Option<Item> {
+        self.known.push(key);
+        let (k, mut value) = self.table.remove_entry(key)?;
+        value.offset = value.offset.or(k.offset).or(self.header);
+        self.offsets.push((key, value.offset));
+        Some(value)
+    }
+
+    /// The first of `keys` that the file sets, with the offset of its value; else the first
+    /// key, at the section header.
+    fn located(&self, keys: &[&'static str]) -> (&'static str, Option<usize>) {
+        keys.iter()
+            .find_map(|k| {
+                self.offsets
+                    .iter()
+                    .find(|(o, _)| o == k)
+                    .map(|&(k, off)| (k, off))
+            })
+            .unwrap_or((keys[0], self.header))
+    }
+
+    /// Whether a problem with `key` has been reported.
+    fn has_issue(&self, key: &str) -> bool {
+        let full = format!("{}.{}", self.name, key);
+        self.issues.iter().any(|i| i.key == full)
     }
 
     /// The value of `key`, or `default`; a value that does not fit `T` is reported.
@@ -335,37 +678,106 @@ impl Section<'_> {
         default: T,
         check: impl Fn(&T) -> Result<(), String>,
     ) -> T {
-        self.known.push(key);
-        let Some((_, value)) = self.table.remove_entry(key) else {
+        let Some(value) = self.take(key) else {
             return default;
         };
-        let offset = value.span().start;
-        match T::deserialize(value.into_inner()) {
-            Ok(v) => match check(&v) {
-                Ok(()) => v,
-                Err(msg) => {
-                    self.issue(Some(offset), key, msg);
-                    default
-                }
-            },
-            Err(e) => {
-                let msg = e.to_string().trim().replace('\n', " ");
-                self.issue(Some(offset), key, format!("invalid value: {msg}"));
+        let offset = value.offset;
+        match from_value(value.node.into_value()).and_then(|v| check(&v).map(|()| v)) {
+            Ok(v) => v,
+            Err(msg) => {
+                self.issue(offset, key, msg);
                 default
             }
         }
+    }
+
+    /// A list-valued key: every element that does not fit `T` or fails `check` is reported
+    /// on its own line, and `check_list` is asked of the list of the good ones. The good
+    /// elements are returned (`default` when the key is not set or is not a list).
+    fn get_list<T: DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+        default: Vec<T>,
+        check: impl Fn(&T) -> Result<(), String>,
+        check_list: impl Fn(&[T]) -> Result<(), String>,
+    ) -> Vec<T> {
+        let Some(value) = self.take(key) else {
+            return default;
+        };
+        let offset = value.offset;
+        let elements = match value.node {
+            Node::Array(a) => a,
+            other => {
+                // Not a list: the type error, once.
+                if let Err(msg) = from_value::<Vec<T>>(other.into_value()) {
+                    self.issue(offset, key, msg);
+                }
+                return default;
+            }
+        };
+        let mut out = Vec::with_capacity(elements.len());
+        let mut bad = false;
+        for e in elements {
+            let at = e.offset.or(offset);
+            match from_value::<T>(e.node.into_value()).and_then(|v| check(&v).map(|()| v)) {
+                Ok(v) => out.push(v),
+                Err(msg) => {
+                    bad = true;
+                    self.issue(at, key, msg);
+                }
+            }
+        }
+        if let Err(msg) = check_list(&out) {
+            if !bad {
+                self.issue(offset, key, msg);
+            }
+        }
+        out
+    }
+
+    /// A table-valued key: every entry whose value does not fit `T` or fails `check` (given
+    /// the entry's key and value) is reported on its own line. The good entries are returned.
+    fn get_map<T: DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+        check: impl Fn(&str, &T) -> Result<(), String>,
+    ) -> BTreeMap<String, T> {
+        let mut out = BTreeMap::new();
+        let Some(value) = self.take(key) else {
+            return out;
+        };
+        let offset = value.offset;
+        let entries = match value.node {
+            Node::Table(t) => t,
+            other => {
+                if let Err(msg) = from_value::<BTreeMap<String, T>>(other.into_value()) {
+                    self.issue(offset, key, msg);
+                }
+                return out;
+            }
+        };
+        for (k, v) in entries {
+            let at = v.offset.or(k.offset).or(offset);
+            match from_value::<T>(v.node.into_value()).and_then(|v| check(&k.name, &v).map(|()| v))
+            {
+                Ok(v) => {
+                    out.insert(k.name, v);
+                }
+                Err(msg) => self.issue(at, key, msg),
+            }
+        }
+        out
     }
 
     /// Reports every key that was not asked for.
     fn finish(mut self) {
         let leftovers: Vec<_> = std::mem::take(&mut self.table).into_iter().collect();
         let valid = self.known.join(", ");
-        for (k, _) in leftovers {
-            let offset = k.span().start;
-            let key = k.into_inner();
+        for (k, v) in leftovers {
+            let offset = k.offset.or(v.offset).or(self.header);
             self.issue(
-                Some(offset),
-                &key,
+                offset,
+                &k.name,
                 format!("unknown key; valid keys are: {valid}"),
             );
         }
@@ -398,14 +810,16 @@ const SECTIONS: &[&str] = &[
     "filter",
 ];
 
-fn valid_lang_code(list: &Vec<String>) -> Result<(), String> {
-    for code in list {
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_lowercase()) {
-            return Err(format!(
-                "`{code}` is not an ISO 639-3 code (three lowercase letters, e.g. `eng`)"
-            ));
-        }
+fn valid_lang_code(code: &String) -> Result<(), String> {
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(format!(
+            "`{code}` is not an ISO 639-3 code (three lowercase letters, e.g. `eng`)"
+        ));
     }
+    Ok(())
+}
+
+fn any_list<T>(_: &[T]) -> Result<(), String> {
     Ok(())
 }
 
@@ -427,7 +841,7 @@ impl Config {
     /// Parses configuration text; `file` names it in error messages.
     pub fn from_toml_str(src: &str, file: &str) -> Result<Config, ConfigError> {
         let mut issues = Vec::new();
-        let top: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(src) {
+        let top: BTreeMap<Key, Item> = match toml::from_str(src) {
             Ok(t) => t,
             Err(e) => {
                 let line = e.span().map(|s| line_of(src, s.start));
@@ -442,37 +856,34 @@ impl Config {
             }
         };
         let mut sections: BTreeMap<String, Table> = BTreeMap::new();
-        let mut all_tables = true;
-        for (k, v) in &top {
-            let offset = k.span().start;
-            let key = k.get_ref();
-            if !SECTIONS.contains(&key.as_str()) {
+        let mut headers: BTreeMap<String, Option<usize>> = BTreeMap::new();
+        for (k, v) in top {
+            // A section's place: its header, or for an implicit one (`[decode.encodings]`
+            // alone) its first key.
+            let offset = k.offset.or(v.offset).or_else(|| match &v.node {
+                Node::Table(t) => t.iter().find_map(|(k, i)| k.offset.or(i.offset)),
+                _ => None,
+            });
+            let line = offset.map(|o| line_of(src, o));
+            if !SECTIONS.contains(&k.name.as_str()) {
                 issues.push(ConfigIssue {
-                    line: Some(line_of(src, offset)),
-                    key: key.clone(),
+                    line,
+                    key: k.name.clone(),
                     message: format!(
                         "unknown section; valid sections are: {}",
                         SECTIONS.join(", ")
                     ),
                 });
             }
-            if !v.get_ref().is_table() {
-                all_tables = false;
-                issues.push(ConfigIssue {
-                    line: Some(line_of(src, offset)),
-                    key: key.clone(),
+            match v.node {
+                Node::Table(t) => {
+                    headers.insert(k.name.clone(), offset);
+                    sections.insert(k.name, t.into_iter().collect());
+                }
+                _ => issues.push(ConfigIssue {
+                    line,
+                    key: k.name,
                     message: "must be a table ([section])".into(),
-                });
-            }
-        }
-        if all_tables {
-            // Read again with spans inside the tables, for the line of every key.
-            match toml::from_str::<BTreeMap<String, Table>>(src) {
-                Ok(spanned) => sections = spanned,
-                Err(e) => issues.push(ConfigIssue {
-                    line: e.span().map(|s| line_of(src, s.start)),
-                    key: "-".into(),
-                    message: e.message().trim().to_string(),
                 }),
             }
         }
@@ -480,8 +891,10 @@ impl Config {
             ($name:literal) => {
                 Section {
                     name: $name,
+                    header: headers.get($name).copied().flatten(),
                     table: sections.remove($name).unwrap_or_default(),
                     known: Vec::new(),
+                    offsets: Vec::new(),
                     src,
                     issues: &mut issues,
                 }
@@ -490,19 +903,30 @@ impl Config {
 
         let input = {
             let mut s = sec!("input");
-            let paths: Vec<PathBuf> = s.get_checked("paths", vec![PathBuf::from("raw")], |v| {
-                if v.is_empty() {
-                    Err("must name at least one file or folder".into())
-                } else {
-                    Ok(())
-                }
-            });
+            let paths: Vec<PathBuf> = s.get_list(
+                "paths",
+                vec![PathBuf::from("raw")],
+                |_| Ok(()),
+                |v| {
+                    if v.is_empty() {
+                        Err("must name at least one file or folder".into())
+                    } else {
+                        Ok(())
+                    }
+                },
+            );
             let max_file_bytes =
                 s.get_checked("max_file_bytes", 1u64 << 30, in_range(1u64, u64::MAX / 2));
+            let max_document_memory = s.get_checked(
+                "max_document_memory",
+                4u64 << 30,
+                in_range(1u64 << 20, u64::MAX / 2),
+            );
             s.finish();
             InputConfig {
                 paths,
                 max_file_bytes,
+                max_document_memory,
             }
         };
         let output = {
@@ -513,17 +937,15 @@ impl Config {
         };
         let decode = {
             let mut s = sec!("decode");
-            let raw: BTreeMap<String, String> = s.get_checked("encodings", BTreeMap::new(), |m| {
-                for (glob, enc) in m {
-                    if let Err(e) = globset::Glob::new(glob) {
-                        return Err(format!("bad glob `{glob}`: {e}"));
-                    }
-                    if encoding_rs::Encoding::for_label(enc.as_bytes()).is_none() {
-                        return Err(format!(
-                            "unknown encoding `{enc}` for `{glob}` (use a WHATWG label such as \
-                             `windows-1256`, `koi8-r`, `shift_jis`, `utf-16le`)"
-                        ));
-                    }
+            let raw: BTreeMap<String, String> = s.get_map("encodings", |glob, enc: &String| {
+                if let Err(e) = globset::Glob::new(glob) {
+                    return Err(format!("bad glob `{glob}`: {e}"));
+                }
+                if encoding_rs::Encoding::for_label(enc.as_bytes()).is_none() {
+                    return Err(format!(
+                        "unknown encoding `{enc}` for `{glob}` (use a WHATWG label such as \
+                         `windows-1256`, `koi8-r`, `shift_jis`, `utf-16le`)"
+                    ));
                 }
                 Ok(())
             });
@@ -582,7 +1004,7 @@ impl Config {
             let mut s = sec!("segment");
             let c = SegmentConfig {
                 unit: s.get("unit", SegmentUnit::Sentence),
-                abbreviations: s.get("abbreviations", Vec::new()),
+                abbreviations: s.get_list("abbreviations", Vec::new(), |_| Ok(()), any_list),
                 max_bytes: s.get("max_bytes", 4096usize),
             };
             s.finish();
@@ -600,8 +1022,8 @@ impl Config {
         let language = {
             let mut s = sec!("language");
             let c = LanguageConfig {
-                allow: s.get_checked("allow", Vec::new(), valid_lang_code),
-                deny: s.get_checked("deny", Vec::new(), valid_lang_code),
+                allow: s.get_list("allow", Vec::new(), valid_lang_code, any_list),
+                deny: s.get_list("deny", Vec::new(), valid_lang_code, any_list),
                 min_confidence: s.get_checked("min_confidence", 0.5f32, in_range(0.0, 1.0)),
                 short_segment_letters: s.get("short_segment_letters", 10usize),
                 switch_margin: s.get_checked("switch_margin", 10.0f32, in_range(0.0, 1000.0)),
@@ -628,11 +1050,14 @@ impl Config {
                 min_shingles: s.get("min_shingles", 8usize),
                 documents: s.get("documents", true),
             };
-            if c.bands * c.rows > c.num_perm {
-                let off = s.table.keys().next().map(|k| k.span().start);
+            // Cross-key checks: reported at the first of the keys involved that the file sets,
+            // and only when each of them is valid on its own.
+            let lsh = ["bands", "rows", "num_perm"];
+            if c.bands * c.rows > c.num_perm && !lsh.iter().any(|k| s.has_issue(k)) {
+                let (key, off) = s.located(&lsh);
                 s.issue(
                     off,
-                    "bands",
+                    key,
                     format!(
                         "bands × rows ({} × {}) must not exceed num_perm ({})",
                         c.bands, c.rows, c.num_perm
@@ -647,7 +1072,7 @@ impl Config {
             let c = FilterConfig {
                 min_chars: s.get("min_chars", 1usize),
                 drop_garbled: s.get("drop_garbled", false),
-                keep_languages: s.get_checked("keep_languages", Vec::new(), valid_lang_code),
+                keep_languages: s.get_list("keep_languages", Vec::new(), valid_lang_code, any_list),
             };
             s.finish();
             c
@@ -721,6 +1146,103 @@ mod tests {
         assert_eq!(c.decode.overrides[0].encoding, encoding_rs::WINDOWS_1256);
         let bad = "[decode]\nencodings = { \"*.txt\" = \"klingon\" }\n";
         assert!(Config::from_toml_str(bad, "p").is_err());
+    }
+
+    /// (line, key, message) of every issue.
+    fn issues(src: &str) -> Vec<(Option<usize>, String, String)> {
+        Config::from_toml_str(src, "p")
+            .unwrap_err()
+            .issues
+            .into_iter()
+            .map(|i| (i.line, i.key, i.message))
+            .collect()
+    }
+
+    #[test]
+    fn every_bad_element_of_a_list_on_its_line() {
+        let src = "[language]\nallow = [\"xx\", \"english\"]\ndeny = [\n  \"fra\",\n  \"FR\",\n  7,\n]\n\
+                   [filter]\nkeep_languages = [\"eng\", \"e\"]\n[segment]\nabbreviations = [\"Dr\", 1]\n";
+        let got = issues(src);
+        let lines: Vec<_> = got
+            .iter()
+            .map(|(l, k, _)| (l.unwrap(), k.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (2, "language.allow"),
+                (2, "language.allow"),
+                (5, "language.deny"),
+                (6, "language.deny"),
+                (9, "filter.keep_languages"),
+                (11, "segment.abbreviations"),
+            ],
+            "{got:?}"
+        );
+        assert!(
+            got[0].2.contains("`xx` is not an ISO 639-3 code"),
+            "{got:?}"
+        );
+        assert!(got[1].2.contains("`english` is not"), "{got:?}");
+        assert!(got[3].2.starts_with("invalid value"), "{got:?}");
+        // Good lists still parse.
+        let c = Config::from_toml_str("[language]\nallow = [\"eng\", \"fra\"]\n", "p").unwrap();
+        assert_eq!(c.language.allow, ["eng", "fra"]);
+    }
+
+    #[test]
+    fn every_bad_entry_of_a_table_on_its_line() {
+        for src in [
+            "[decode]\nencodings = { \"a/*.txt\" = \"klingon\", \"b/[.txt\" = \"koi8-r\", \"c\" = \"utf-8\" }\n",
+            "[decode.encodings]\n\"a/*.txt\" = \"klingon\"\n\"b/[.txt\" = \"koi8-r\"\n\"c\" = \"utf-8\"\n",
+        ] {
+            let got = issues(src);
+            assert_eq!(got.len(), 2, "{got:?}");
+            assert!(got.iter().any(|(_, _, m)| m.contains("unknown encoding `klingon`")), "{got:?}");
+            assert!(got.iter().any(|(_, _, m)| m.contains("bad glob `b/[.txt`")), "{got:?}");
+            if src.starts_with("[decode.encodings]") {
+                let mut l: Vec<_> = got.iter().map(|(l, _, _)| l.unwrap()).collect();
+                l.sort();
+                assert_eq!(l, [2, 3], "{got:?}");
+            }
+        }
+        let c = Config::from_toml_str("[decode.encodings]\n\"x/*\" = \"koi8-r\"\n", "p").unwrap();
+        assert_eq!(c.decode.overrides[0].encoding, encoding_rs::KOI8_R);
+    }
+
+    #[test]
+    fn cross_key_errors_have_a_line() {
+        let got = issues("[dedup]\nenabled = true\nnum_perm = 64\nbands = 32\nrows = 4\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, Some(4), "{got:?}");
+        assert_eq!(got[0].1, "dedup.bands");
+        assert!(got[0]
+            .2
+            .contains("bands × rows (32 × 4) must not exceed num_perm (64)"));
+        // Only num_perm set: its line and key.
+        let got = issues("\n[dedup]\nnum_perm = 16\n");
+        assert_eq!(
+            (got[0].0, got[0].1.as_str()),
+            (Some(3), "dedup.num_perm"),
+            "{got:?}"
+        );
+        // A key out of range is reported alone, not also against the others.
+        let got = issues("[dedup]\nbands = 5000\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].2.contains("out of range"), "{got:?}");
+    }
+
+    #[test]
+    fn empty_paths_and_odd_values() {
+        let got = issues("[input]\npaths = []\n[script]\nrepair_bidi = 1979-05-27T07:32:00Z\n");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, Some(2));
+        assert!(got[0].2.contains("at least one file or folder"));
+        assert_eq!(got[1].0, Some(4));
+        assert!(got[1].2.starts_with("invalid value"), "{got:?}");
+        let got = issues("[language]\nallow = \"eng\"\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].2.starts_with("invalid value"), "{got:?}");
     }
 
     #[test]

@@ -33,6 +33,7 @@ use crate::util::clock::{
 pub struct Stages {
     cfg: Config,
     max_file_bytes: u64,
+    max_document_memory: u64,
     pub(crate) decoder: Decoder,
     pub(crate) repairer: Repairer,
     pub(crate) normalizer: Normalizer,
@@ -78,6 +79,7 @@ impl Stages {
         Stages {
             cfg: cfg.clone(),
             max_file_bytes: cfg.input.max_file_bytes,
+            max_document_memory: cfg.input.max_document_memory,
             decoder: Decoder::new(&cfg.decode),
             repairer: Repairer::new(&cfg.decode),
             normalizer: Normalizer::new(&cfg.normalize),
@@ -155,6 +157,30 @@ impl Stages {
             ));
         }
         let dec_text: &str = &decoded.text;
+        // A document that would need more working memory than the budget is skipped, not
+        // allowed to abort the run.
+        let n_lines = 1 + memchr::memchr_iter(b'\n', dec_text.as_bytes()).count();
+        let (need, by_lines) = crate::stage::structure::working_memory(dec_text.len(), n_lines);
+        if need > self.max_document_memory {
+            let mut line = DocumentLine::new(id, source, raw.len() as u64, sha);
+            line.status = if by_lines {
+                "too_many_lines"
+            } else {
+                "too_large"
+            };
+            let e = format!(
+                "{} bytes in {} lines would need about {} MB of working memory, more than \
+                 input.max_document_memory ({} MB)",
+                dec_text.len(),
+                n_lines,
+                need >> 20,
+                self.max_document_memory >> 20
+            );
+            clock.lap(DECODE);
+            let warning = format!("{source}: {e}; skipped");
+            line.error = Some(e);
+            return ProcessedDoc::failed(line, warning, clock.times);
+        }
         let lines = render::line_starts(dec_text);
         clock.lap(DECODE);
 

@@ -26,7 +26,7 @@ pub(super) fn mark_toc(text: &str, lines: &mut [Line], marks: &mut Vec<(bool, bo
                 '0'..='9' | 'i' | 'v' | 'x' | 'l' | 'c' | 'I' | 'V' | 'X' | 'L' | 'C'
             )
         {
-            toc_entry(&text[l.content.clone()])
+            toc_entry(&text[l.content()])
         } else {
             (false, false)
         }
@@ -80,7 +80,7 @@ pub(super) fn mark_toc(text: &str, lines: &mut [Line], marks: &mut Vec<(bool, bo
                     blanks += 1;
                     continue;
                 }
-                let s = &text[l.content.clone()];
+                let s = &text[l.content()];
                 if l.is_text()
                     && l.len <= 40
                     && s.split_whitespace().count() <= 4
@@ -110,15 +110,16 @@ pub(super) fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     {
         return;
     }
-    let nonblank: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].kind != LineKind::Blank)
+    // `u32`: the reflow driver takes only texts shorter than 4 GiB.
+    let nonblank: Vec<u32> = (0..lines.len() as u32)
+        .filter(|&i| lines[i as usize].kind != LineKind::Blank)
         .collect();
     // Line `i` is near a page number when one is within two non-blank lines of it.
     let mut near = vec![false; lines.len()];
     for (q, &k) in nonblank.iter().enumerate() {
-        if lines[k].kind == LineKind::PageNumber {
+        if lines[k as usize].kind == LineKind::PageNumber {
             for &i in &nonblank[q.saturating_sub(2)..(q + 3).min(nonblank.len())] {
-                near[i] = true;
+                near[i as usize] = true;
             }
         }
     }
@@ -129,7 +130,7 @@ pub(super) fn mark_headers_footers(text: &str, lines: &mut [Line]) {
     let mut seen: HashMap<String, u32, Xxh3Builder> = HashMap::default();
     for (i, l) in lines.iter().enumerate() {
         if near[i] && candidate(l) {
-            footer_key(&text[l.content.clone()], &mut key);
+            footer_key(&text[l.content()], &mut key);
             match seen.get_mut(key.as_str()) {
                 Some(n) => *n += 1,
                 None => {
@@ -146,7 +147,7 @@ pub(super) fn mark_headers_footers(text: &str, lines: &mut [Line]) {
         seen.keys().map(|k| (k.as_str(), Vec::new())).collect();
     for (i, l) in lines.iter().enumerate() {
         if candidate(l) {
-            footer_key(&text[l.content.clone()], &mut key);
+            footer_key(&text[l.content()], &mut key);
             if let Some(v) = groups.get_mut(key.as_str()) {
                 v.push(i);
             }

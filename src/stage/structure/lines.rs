@@ -61,12 +61,13 @@ impl LineKind {
     }
 }
 
-/// Measurements of one line.
+/// Measurements of one line: 40 bytes, one for each line of a document, so kept small (byte
+/// offsets as `u32`: the reflow driver takes only texts shorter than 4 GiB).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Line {
-    /// The line without surrounding whitespace.
-    pub(super) content: Range<usize>,
-    pub(super) kind: LineKind,
+    /// The line without surrounding whitespace: its start and end, see [`Line::content`].
+    start: u32,
+    end: u32,
     /// Leading whitespace, a tab counting 4.
     pub(super) indent: u32,
     /// Characters of `content`.
@@ -83,11 +84,15 @@ pub(super) struct Line {
     /// The line ends a sentence (for a right-to-left line extracted in visual order, the
     /// sentence end may also be at its start).
     pub(super) ends_sentence: bool,
-    /// The wrap width of the region around the line; 0 when the region is not hard-wrapped.
-    pub(super) width: u32,
+    /// The wrap width of the region around the line (30 to 200); 0 when the region is not
+    /// hard-wrapped.
+    pub(super) width: u8,
+    pub(super) kind: LineKind,
     /// The first letter is right-to-left.
     pub(super) rtl: bool,
 }
+
+const _: () = assert!(std::mem::size_of::<Line>() <= 40);
 
 /// Sentence-ending punctuation.
 pub(super) fn is_terminal(c: char) -> bool {
@@ -215,7 +220,8 @@ impl Line {
             e = at;
         }
         Line {
-            content,
+            start: content.start as u32,
+            end: content.end as u32,
             kind,
             indent,
             len: count_chars(s.as_bytes()),
@@ -233,7 +239,8 @@ impl Line {
 
     pub(super) fn blank(at: usize) -> Line {
         Line {
-            content: at..at,
+            start: at as u32,
+            end: at as u32,
             kind: LineKind::Blank,
             indent: 0,
             len: 0,
@@ -246,6 +253,12 @@ impl Line {
             width: 0,
             rtl: false,
         }
+    }
+
+    /// The line without surrounding whitespace.
+    #[inline]
+    pub(super) fn content(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
     }
 
     pub(super) fn is_text(&self) -> bool {
@@ -334,7 +347,7 @@ mod tests {
             let content = trim_range(text, range);
             let s = &text[content.clone()];
             let mut line = Line::blank(content.start);
-            line.content = content.clone();
+            (line.start, line.end) = (content.start as u32, content.end as u32);
             if s.is_empty() {
                 return line;
             }

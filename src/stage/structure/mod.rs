@@ -111,6 +111,21 @@ impl Structurer {
     }
 }
 
+/// Bytes of working memory per byte of a document's text, and per line, through the
+/// per-document stages (the text's copies, the structure stage's line records, the blocks,
+/// segments and their texts), measured as the peak resident memory of runs on one-character
+/// lines and on running text, with a margin.
+const MEMORY_PER_BYTE: u64 = 12;
+const MEMORY_PER_LINE: u64 = 40;
+
+/// The estimated peak working memory of one document whose text has `bytes` bytes in `lines`
+/// lines, and whether the lines are the larger part of it.
+pub fn working_memory(bytes: usize, lines: usize) -> (u64, bool) {
+    let by_bytes = MEMORY_PER_BYTE.saturating_mul(bytes as u64);
+    let by_lines = MEMORY_PER_LINE.saturating_mul(lines as u64);
+    (by_bytes.saturating_add(by_lines), by_lines >= by_bytes)
+}
+
 fn blank_line_blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut cur: Option<std::ops::Range<usize>> = None;
@@ -162,7 +177,7 @@ pub(super) fn kept_pieces(
 struct Scratch {
     lines: Vec<Line>,
     marks: Vec<(bool, bool)>,
-    nonblank: Vec<usize>,
+    nonblank: Vec<u32>,
     joins: Vec<Join>,
     groups: Vec<(usize, usize)>,
     pieces: Vec<Range<usize>>,
@@ -181,6 +196,11 @@ impl Scratch {
 
 impl Structurer {
     fn reflow_blocks(&self, text: &str) -> Vec<Block> {
+        if text.len() > u32::MAX as usize {
+            // Line offsets are `u32`: a text of 4 GiB or more (which the run's memory budget
+            // keeps out by default) is cut at its blank lines only.
+            return blank_line_blocks(text);
+        }
         thread_local! {
             static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
         }
@@ -209,18 +229,21 @@ impl Structurer {
         lines.extend(self::lines(text).map(|r| Line::new(text, r)));
         mark_toc(text, lines, marks);
         mark_headers_footers(text, lines);
-        // The text lines' indices, for the widths (`nonblank` is filled again below).
+        // The text lines' indices, for the widths (`nonblank` is filled again below; `u32`, as
+        // the line offsets).
         measure_widths(lines, nonblank);
 
         nonblank.clear();
-        nonblank.extend((0..lines.len()).filter(|&i| lines[i].kind != LineKind::Blank));
+        nonblank
+            .extend((0..lines.len() as u32).filter(|&i| lines[i as usize].kind != LineKind::Blank));
         // Paragraphs separated by blank lines: most text lines followed by a text line have a
         // blank line between them.
         let (mut pairs, mut blank_pairs) = (0, 0);
         for w in nonblank.windows(2) {
-            if lines[w[0]].is_text() && lines[w[1]].is_text() {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if lines[a].is_text() && lines[b].is_text() {
                 pairs += 1;
-                blank_pairs += (w[1] - w[0] > 1) as usize;
+                blank_pairs += (b - a > 1) as usize;
             }
         }
         let blank_separated = pairs > 0 && blank_pairs * 2 >= pairs;
@@ -231,7 +254,8 @@ impl Structurer {
         joins.resize(lines.len(), Join::Break);
         let mut hyphens: Vec<HyphenBreak> = Vec::new();
         for (k, &i) in nonblank.iter().enumerate() {
-            let prev = k.checked_sub(1).map(|p| nonblank[p]);
+            let i = i as usize;
+            let prev = k.checked_sub(1).map(|p| nonblank[p] as usize);
             let j = match prev {
                 Some(p) if lines[p].is_text() && lines[i].is_text() => {
                     join(text, &lines[p], &lines[i], i - p - 1, blank_separated)
@@ -245,16 +269,16 @@ impl Structurer {
             }
             if j == Join::Hyphen {
                 let p = prev.unwrap_or(i);
-                let a = &text[lines[p].content.clone()];
-                let b = &text[lines[i].content.clone()];
+                let a = &text[lines[p].content()];
+                let b = &text[lines[i].content()];
                 let forms = if self.dehyphenate && lines[i].first.is_lowercase() {
                     split_word(a, b)
                 } else {
                     None
                 };
                 hyphens.push(HyphenBreak {
-                    hyphen: lines[p].content.end - 1,
-                    next: lines[i].content.start,
+                    hyphen: lines[p].content().end - 1,
+                    next: lines[i].content().start,
                     forms,
                 });
             }
@@ -292,7 +316,7 @@ impl Structurer {
         let (mut marks_from, mut next_mark) = (usize::MAX, 0);
         for &(first, last) in groups.iter() {
             let l0 = &lines[first];
-            let range = l0.content.start..lines[last].content.end;
+            let range = l0.content().start..lines[last].content().end;
             if let Some(kind) = l0.kind.block_kind() {
                 blocks.push(Block::new(kind, range));
                 continue;
@@ -325,7 +349,7 @@ impl Structurer {
                             .unwrap_or(first);
                         block
                             .elide
-                            .push(lines[p].content.end..lines[i].content.start);
+                            .push(lines[p].content().end..lines[i].content().start);
                     }
                     Join::Hyphen => {
                         multi = true;
@@ -400,6 +424,16 @@ mod tests {
 
     pub(super) fn texts(t: &str) -> Vec<String> {
         run(t).into_iter().map(|(_, s)| s).collect()
+    }
+
+    #[test]
+    fn working_memory_grows_with_bytes_and_lines() {
+        // 200 MB of one-character lines: some 6 GB, the lines the larger part.
+        let (need, by_lines) = working_memory(200_000_000, 100_000_000);
+        assert!(need > 6_000_000_000 && by_lines, "{need}");
+        // 20 MB of running text in 150 000 lines: the bytes.
+        let (need, by_lines) = working_memory(20_000_000, 150_000);
+        assert!(need < 300_000_000 && !by_lines, "{need}");
     }
 
     #[test]

@@ -8,26 +8,30 @@
 
 use super::lines::{is_cjk, Line};
 
-/// The wrap width of the region around each text line (see the module doc).
+/// The wrap width of the region around each text line (see the module doc). `text_lines` is
+/// scratch for the text lines' indices (`u32`: the reflow driver takes only texts shorter than
+/// 4 GiB).
 #[inline]
-pub(super) fn measure_widths(lines: &mut [Line], text_lines: &mut Vec<usize>) {
+pub(super) fn measure_widths(lines: &mut [Line], text_lines: &mut Vec<u32>) {
     text_lines.clear();
-    text_lines.extend((0..lines.len()).filter(|&i| lines[i].is_text()));
+    text_lines.extend((0..lines.len() as u32).filter(|&i| lines[i as usize].is_text()));
     let n = text_lines.len();
+    let len = |lines: &[Line], p: usize| lines[text_lines[p] as usize].len;
     // The lengths of the nine text lines around line `p` (fewer at the ends), kept sorted
     // from the longest as the window slides.
     let mut window = Window::default();
-    for &k in &text_lines[..n.min(5)] {
-        window.insert(lines[k].len);
+    for p in 0..n.min(5) {
+        window.insert(len(lines, p));
     }
     for p in 0..n {
         if p > 4 {
-            window.remove(lines[text_lines[p - 5]].len);
+            window.remove(len(lines, p - 5));
         }
         if p > 0 && p + 4 < n {
-            window.insert(lines[text_lines[p + 4]].len);
+            window.insert(len(lines, p + 4));
         }
-        lines[text_lines[p]].width = wrap_width(window.as_slice());
+        // At most 200 (see `wrap_width`).
+        lines[text_lines[p] as usize].width = wrap_width(window.as_slice()) as u8;
     }
 }
 
@@ -125,7 +129,7 @@ pub(super) fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: 
     if b.indent >= a.indent + 2 && !b_lower {
         return Join::Break;
     }
-    let s = &text[a.content.clone()];
+    let s = &text[a.content()];
     let hyphen = s.len() >= 2
         && s.ends_with('-')
         && s[..s.len() - 1]
@@ -151,7 +155,7 @@ pub(super) fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: 
         let needed = a.len + 1 + b.first_word;
         // A sentence end at the end of a full line is as likely a paragraph end (line lengths
         // of proportional fonts vary too much to tell): break there, never mid-sentence.
-        if !a.ends_sentence && needed * 5 > a.width * 4 {
+        if !a.ends_sentence && needed * 5 > u32::from(a.width) * 4 {
             return glue;
         }
     }
@@ -250,7 +254,11 @@ mod tests {
             let mut ls: Vec<Line> = lines(&t).map(|r| Line::new(&t, r)).collect();
             let lens: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.len).collect();
             measure_widths(&mut ls, &mut Vec::new());
-            let got: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.width).collect();
+            let got: Vec<u32> = ls
+                .iter()
+                .filter(|l| l.is_text())
+                .map(|l| u32::from(l.width))
+                .collect();
             assert_eq!(got, widths_reference(&lens));
         }
     }
@@ -274,7 +282,7 @@ mod tests {
                 .collect();
             let lens: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.len).collect();
             measure_widths(&mut ls, &mut Vec::new());
-            let got: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| l.width).collect();
+            let got: Vec<u32> = ls.iter().filter(|l| l.is_text()).map(|l| u32::from(l.width)).collect();
             proptest::prop_assert_eq!(got, widths_reference(&lens));
         }
     }
