@@ -159,7 +159,13 @@ impl Stages {
         let dec_text: &str = &decoded.text;
         // A document that would need more working memory than the budget is skipped, not
         // allowed to abort the run.
-        let n_lines = 1 + memchr::memchr_iter(b'\n', dec_text.as_bytes()).count();
+        // Lines are counted only when even one line per byte could pass the budget.
+        let most = crate::stage::structure::working_memory(dec_text.len(), dec_text.len() + 1).0;
+        let n_lines = if most > self.max_document_memory {
+            1 + memchr::memchr_iter(b'\n', dec_text.as_bytes()).count()
+        } else {
+            0
+        };
         let (need, by_lines) = crate::stage::structure::working_memory(dec_text.len(), n_lines);
         if need > self.max_document_memory {
             let mut line = DocumentLine::new(id, source, raw.len() as u64, sha);
