@@ -7,9 +7,9 @@
 # Defaults: processed/report.html, and the screenshot in a temporary folder. Exits 0 with a
 # message when no Chromium is installed (CI runs it when one is).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-page=${1:-processed/report.html}
-shot=${2:-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+page=$(realpath "${1:-$root/processed/report.html}")
+shot=${2:+$(realpath -m "$2")}
 browser=""
 for b in chromium chromium-browser google-chrome; do
     if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
@@ -21,7 +21,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 [ -n "$shot" ] || shot="$tmp/report.png"
-url="file://$(realpath "$page")"
+url="file://$page"
 flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$tmp/profile"
        --proxy-server=127.0.0.1:9 --proxy-bypass-list='<-loopback>')
 # The DOM after rendering: the charts must be in it.
@@ -32,7 +32,7 @@ for title in "Languages" "Segments written and dropped" "Duplicates" "Segment le
 done
 svgs=$(grep -o '<svg' "$tmp/dom.html" | wc -l)
 [ "$svgs" -ge 8 ] || { echo "check-report-html: only $svgs charts"; exit 1; }
-"$browser" "${flags[@]}" --window-size=1000,2400 --screenshot="$shot" "$url" 2>>"$tmp/err.log"
+"$browser" "${flags[@]}" --window-size=1000,3800 --screenshot="$shot" "$url" 2>>"$tmp/err.log"
 [ -s "$shot" ] || { echo "check-report-html: no screenshot"; cat "$tmp/err.log"; exit 1; }
 # Not blank: a blank page compresses to a few kilobytes.
 size=$(stat -c %s "$shot")

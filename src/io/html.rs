@@ -79,11 +79,21 @@ fn bar_chart(out: &mut String, title: &str, rows: &[(String, f64, String)], colo
     out.push_str("</svg></section>\n");
 }
 
-/// Rows of counts, largest first (ties by name), cut to [`MAX_ROWS`] with an `other` row.
+/// Rows of counts, largest first (ties by name), cut to [`MAX_ROWS`] with an `other` row;
+/// each with its share of the rows' sum.
 fn count_rows<'a>(items: impl Iterator<Item = (&'a str, u64)>) -> Vec<(String, f64, String)> {
+    count_rows_of(items, None)
+}
+
+/// [`count_rows`], shares of `total` when given (flags: of the written segments, since a
+/// segment may have several or none).
+fn count_rows_of<'a>(
+    items: impl Iterator<Item = (&'a str, u64)>,
+    total: Option<u64>,
+) -> Vec<(String, f64, String)> {
     let mut v: Vec<(&str, u64)> = items.collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let total: u64 = v.iter().map(|x| x.1).sum();
+    let total: u64 = total.unwrap_or_else(|| v.iter().map(|x| x.1).sum());
     let pct = |n: u64| {
         if total > 0 {
             format!("{} ({:.1}%)", thousands(n), 100.0 * n as f64 / total as f64)
@@ -220,8 +230,11 @@ pub fn page(r: &Report, timing: Option<&Timing>) -> String {
     );
     bar_chart(
         &mut out,
-        "Flags",
-        &count_rows(r.segments.flags.iter().map(|(k, n)| (*k, *n))),
+        "Flags (share of the written segments)",
+        &count_rows_of(
+            r.segments.flags.iter().map(|(k, n)| (*k, *n)),
+            Some(r.segments.emitted),
+        ),
         3,
     );
     out.push_str("</div>\n");
