@@ -1,5 +1,5 @@
 //! The command line: `scriptorium run [--config FILE] [--input PATH]... [--output DIR]
-//! [--threads N] [--quiet]`.
+//! [--threads N] [--quiet]`, `scriptorium completions SHELL`, `scriptorium man`.
 
 use std::path::PathBuf;
 
@@ -27,6 +27,14 @@ pub enum Command {
     /// FIFO, a broken or looping link) is not fatal: it is recorded in documents.jsonl with its
     /// status, counted in the report and warned about on stderr.
     Run(RunArgs),
+    /// Print a shell completion script to stdout (e.g. `scriptorium completions bash >
+    /// ~/.local/share/bash-completion/completions/scriptorium`).
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout (e.g. `scriptorium man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, clap::Args)]

@@ -125,11 +125,47 @@ pub struct InputConfig {
     pub max_document_memory: u64,
 }
 
-/// `[output]`: where to write.
+/// `[output]`: where and what to write.
 #[derive(Debug, Clone)]
 pub struct OutputConfig {
     /// The output folder.
     pub dir: PathBuf,
+    /// Compression of the JSONL and text files (`none`, `zstd`, `gzip`).
+    pub compression: Compression,
+    /// Format of the segments file (`jsonl`, `parquet`).
+    pub format: OutputFormat,
+    /// Also one segments file per language and script: `segments/<lang>_<script>.jsonl`.
+    pub per_language: bool,
+    /// Also plain text, one segment per line: `text/<lang>_<script>.txt`.
+    pub text: bool,
+    /// Also each kept document's clean text: `texts.jsonl`.
+    pub documents: bool,
+    /// Write `report.html` (charts of the report).
+    pub html: bool,
+    /// Put the stage timings into `report.html` too (it then differs from run to run).
+    pub html_timings: bool,
+}
+
+/// Compression of the output files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// Plain files (`none`).
+    None,
+    /// Zstandard, level 3 (`zstd`): names end in `.zst`.
+    Zstd,
+    /// gzip, level 6 (`gzip`): names end in `.gz`.
+    Gzip,
+}
+
+/// The format of the segments file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// One JSON object per line (`jsonl`).
+    Jsonl,
+    /// Apache Parquet (`parquet`): `segments.parquet`, the same columns.
+    Parquet,
 }
 
 /// `[decode]`: bytes to text.
@@ -932,8 +968,24 @@ impl Config {
         let output = {
             let mut s = sec!("output");
             let dir: PathBuf = s.get("dir", PathBuf::from("processed"));
+            let compression = s.get("compression", Compression::None);
+            let format = s.get("format", OutputFormat::Jsonl);
+            let per_language = s.get("per_language", false);
+            let text = s.get("text", false);
+            let documents = s.get("documents", false);
+            let html = s.get("html", true);
+            let html_timings = s.get("html_timings", false);
             s.finish();
-            OutputConfig { dir }
+            OutputConfig {
+                dir,
+                compression,
+                format,
+                per_language,
+                text,
+                documents,
+                html,
+                html_timings,
+            }
         };
         let decode = {
             let mut s = sec!("decode");

@@ -283,6 +283,8 @@ pub struct Segment {
     pub block: usize,
     /// Sentence or block kind.
     pub kind: SegKind,
+    /// The kind of the block the segment belongs to, whatever the segment unit.
+    pub block_kind: BlockKind,
     /// Quality flags.
     pub flags: Flags,
     /// The dominant script, an ISO 15924 code (`Latn`, `Arab`, `Zyyy` when none).
@@ -318,6 +320,10 @@ impl Segment {
             text,
             block,
             kind,
+            block_kind: match kind {
+                SegKind::Block(k) => k,
+                SegKind::Sentence => BlockKind::Paragraph,
+            },
             flags: Flags::default(),
             script: "Zyyy",
             direction: Direction::Ltr,

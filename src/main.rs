@@ -6,13 +6,34 @@ use std::process::ExitCode;
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use scriptorium::{run, Config, RunError, RunOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "scriptorium",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("scriptorium: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Run(args) => {
             let cfg = match &args.config {
                 Some(p) => Config::from_file(p),
@@ -41,14 +62,9 @@ fn main() -> ExitCode {
             match run(&cfg, &opts) {
                 Ok(s) => {
                     if !args.quiet {
-                        eprintln!(
-                            "scriptorium: {} documents ({} skipped), {} segments, {:.1} MB in {:.2} s",
-                            s.documents,
-                            s.skipped,
-                            s.segments,
-                            s.bytes as f64 / 1e6,
-                            s.wall.as_secs_f64()
-                        );
+                        for line in s.lines() {
+                            eprintln!("scriptorium: {line}");
+                        }
                     }
                     ExitCode::SUCCESS
                 }

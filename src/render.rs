@@ -166,6 +166,7 @@ pub fn segment_blocks(
                 render_into(text, r.clone(), elide, &mut clean);
             }
             let mut seg = Segment::new(r.clone(), t0..clean.len(), bi, kind);
+            seg.block_kind = block.kind;
             seg.flags = segment_flags(text, block, elide, r, &clean[t0..], has_replacement);
             if split.next_if_eq(&(from + k)).is_some() {
                 seg.flags.insert(Flags::TRUNCATED);

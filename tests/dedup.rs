@@ -69,7 +69,7 @@ fn raw_repeated_passages_survive_once() {
             .filter(|s| s["text"].as_str().unwrap().starts_with(start))
             .collect();
         assert_eq!(hits.len(), 5, "{start}");
-        assert!(hits[0].get("dup_of").is_none());
+        assert!(hits[0].get("dup_of").filter(|d| !d.is_null()).is_none());
         let first = hits[0]["id"].as_str().unwrap();
         for h in &hits[1..] {
             assert_eq!(h["dup_of"].as_str(), Some(first), "{h}");
@@ -78,11 +78,11 @@ fn raw_repeated_passages_survive_once() {
     // Every pointer leads to a kept segment.
     let kept: std::collections::HashSet<&str> = segs
         .iter()
-        .filter(|s| s.get("dup_of").is_none())
+        .filter(|s| s.get("dup_of").filter(|d| !d.is_null()).is_none())
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     for s in &segs {
-        if let Some(d) = s.get("dup_of") {
+        if let Some(d) = s.get("dup_of").filter(|d| !d.is_null()) {
             assert!(kept.contains(d.as_str().unwrap()), "{s}");
         }
     }
@@ -107,7 +107,7 @@ fn dup_paragraphs(segs: &[Value], doc: &str) -> BTreeMap<u64, Vec<String>> {
     for s in segs.iter().filter(|s| s["doc_id"] == doc) {
         let p = s["paragraph"].as_u64().unwrap();
         let e = m.entry(p).or_default();
-        match s.get("dup_of") {
+        match s.get("dup_of").filter(|d| !d.is_null()) {
             Some(d) => e.push(d.as_str().unwrap().rsplit_once('#').unwrap().0.to_string()),
             None => e.push(String::new()),
         }
@@ -155,7 +155,9 @@ fn statement_004_joined_near_duplicates_000() {
     check_004(&segs, &doc);
     let dups: Vec<&Value> = segs
         .iter()
-        .filter(|s| s["doc_id"] == doc.as_str() && s.get("dup_of").is_some())
+        .filter(|s| {
+            s["doc_id"] == doc.as_str() && s.get("dup_of").filter(|d| !d.is_null()).is_some()
+        })
         .collect();
     assert!(!dups.is_empty());
 }

@@ -6,6 +6,7 @@
 //! input order whatever order the workers finish in.
 
 pub(crate) mod ordered;
+pub(crate) mod progress;
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::io::input::{list_inputs, InputError, Source};
 use crate::io::output::{OutputError, Writer};
-use crate::io::report::{Report, StageTimes};
+use crate::io::report::{Report, StageTimes, Timing};
 use crate::stage::dedup::DedupIndex;
 use crate::stages::{ProcessedDoc, Stages};
 use crate::util::clock::{DEDUP_DECISIONS, WRITE};
@@ -60,6 +61,67 @@ pub struct RunSummary {
     pub bytes: u64,
     /// Wall time of the run.
     pub wall: Duration,
+    /// Segments dropped, by reason (duplicates included), most first.
+    pub dropped: Vec<(&'static str, u64)>,
+    /// Duplicates found (dropped or marked).
+    pub duplicates: u64,
+    /// Written segments by language, most first.
+    pub languages: Vec<(&'static str, u64)>,
+    /// The output folder.
+    pub output: std::path::PathBuf,
+}
+
+impl RunSummary {
+    /// The closing summary, as the binary prints it: totals, drops by reason, the top
+    /// languages and where the output went.
+    pub fn lines(&self) -> Vec<String> {
+        use progress::{megabytes, thousands};
+        let secs = self.wall.as_secs_f64();
+        let mut out = vec![format!(
+            "{} documents ({} skipped), {} in {:.1} s ({}/s)",
+            thousands(self.documents),
+            thousands(self.skipped),
+            megabytes(self.bytes),
+            secs,
+            megabytes(if secs > 0.0 {
+                (self.bytes as f64 / secs) as u64
+            } else {
+                0
+            }),
+        )];
+        let dropped: u64 = self.dropped.iter().map(|d| d.1).sum();
+        let mut kept = format!(
+            "{} segments kept, {} dropped",
+            thousands(self.segments),
+            thousands(dropped)
+        );
+        if !self.dropped.is_empty() {
+            let reasons: Vec<String> = self
+                .dropped
+                .iter()
+                .map(|(r, n)| format!("{} {r}", thousands(*n)))
+                .collect();
+            kept.push_str(&format!(" ({})", reasons.join(", ")));
+        }
+        kept.push_str(&format!(", {} duplicates", thousands(self.duplicates)));
+        out.push(kept);
+        if !self.languages.is_empty() && self.segments > 0 {
+            let top: Vec<String> = self
+                .languages
+                .iter()
+                .take(8)
+                .map(|(l, n)| format!("{l} {:.1}%", 100.0 * *n as f64 / self.segments as f64))
+                .collect();
+            let more = self.languages.len().saturating_sub(8);
+            let mut line = format!("languages: {}", top.join(", "));
+            if more > 0 {
+                line.push_str(&format!(" and {more} more"));
+            }
+            out.push(line);
+        }
+        out.push(format!("output: {}", self.output.display()));
+        out
+    }
 }
 
 /// Fills the per-document counts of a processed document after the dedup decisions.
@@ -118,7 +180,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
     let stages = Stages::new(cfg);
-    let mut writer = Writer::create(&cfg.output.dir)?;
+    let mut writer = Writer::create(&cfg.output)?;
     if writer.commits_in_place() && !opts.quiet {
         eprintln!(
             "scriptorium: {}: a mount point, or its parent folder cannot be written: the output \
@@ -129,18 +191,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mut index = DedupIndex::new(&cfg.dedup);
     let mut report = Report::default();
     let mut times = StageTimes::default();
-    let progress = if opts.quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let pb = indicatif::ProgressBar::new(inputs.len() as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} documents ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    };
+    let mut progress = progress::Progress::new(
+        inputs.len() as u64,
+        !opts.quiet && std::io::stderr().is_terminal(),
+    );
     // At most `window` processed documents wait for the ordered pass at once (memory bound).
     let window = (threads * 64).max(128);
     // The ordered pass (dedup decisions, writing) runs on this thread while the workers go on
@@ -162,7 +216,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
             let decided = meter.wall();
             finish_line(&mut p);
             for w in &p.warnings {
-                progress.suspend(|| eprintln!("scriptorium: {w}"));
+                progress.println(&format!("scriptorium: {w}"));
             }
             report.add_document(&p.line, &p.clean, &p.segments);
             writer.document(&p.line, &p.clean, &p.segments)?;
@@ -170,7 +224,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
             let (wall, cpu_share) = meter.finish();
             times.add(DEDUP_DECISIONS, decided.mul_f64(cpu_share));
             times.add(WRITE, wall.saturating_sub(decided).mul_f64(cpu_share));
-            progress.inc(1);
+            progress.document(
+                p.line.bytes,
+                p.line.segments as u64,
+                p.segments.iter().filter(|s| s.dup_of.is_some()).count() as u64,
+            );
             Ok(())
         },
     )
@@ -178,21 +236,40 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
         ordered::OrderedError::Consume(e) => e,
         ordered::OrderedError::Worker => RunError::Threads("a worker thread panicked".into()),
     });
-    progress.finish_and_clear();
+    progress.finish();
     if let Err(e) = result {
         writer.abandon();
         return Err(e);
     }
     report.set_duplicates(&index.counts);
     let wall = started.elapsed();
-    report.set_timing(wall, threads, &times);
+    let timing = Timing::new(report.bytes, wall, threads, &times);
+    let by_count = |m: &std::collections::BTreeMap<&'static str, u64>| {
+        let mut v: Vec<(&'static str, u64)> = m.iter().map(|(k, n)| (*k, *n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    };
+    let d = &report.duplicates;
     let summary = RunSummary {
         documents: report.documents.total,
         skipped: report.documents.skipped.values().sum(),
         segments: report.segments.emitted,
         bytes: report.bytes,
         wall,
+        dropped: by_count(&report.segments.dropped),
+        duplicates: d.exact_within_document
+            + d.exact_across_documents
+            + d.near_within_document
+            + d.near_across_documents,
+        languages: by_count(
+            &report
+                .languages
+                .iter()
+                .map(|(k, c)| (*k, c.segments))
+                .collect(),
+        ),
+        output: cfg.output.dir.clone(),
     };
-    writer.commit(&report)?;
+    writer.commit(&report, &timing)?;
     Ok(summary)
 }

@@ -25,13 +25,45 @@ use std::path::{Path, PathBuf};
 
 use super::output::OutputError;
 
-/// The files a run writes, the report last.
+/// The files every run writes, the report last.
 pub const OUTPUT_FILES: [&str; 4] = [
     "segments.jsonl",
     "duplicates.jsonl",
     "documents.jsonl",
     "report.json",
 ];
+
+/// Output files (some compressed: `.zst`, `.gz`) that a run may write beside [`OUTPUT_FILES`]
+/// depending on `[output]`, and the folders it may write (`segments/`, `text/`).
+const OPTIONAL_FILES: [&str; 4] = [
+    "texts.jsonl",
+    "segments.parquet",
+    "report.html",
+    "timing.json",
+];
+const OUTPUT_FOLDERS: [&str; 2] = ["segments", "text"];
+
+/// Whether `name` is an entry some run writes (with any `[output]` options): it belongs to the
+/// output set, is replaced by each run and never carried over.
+pub fn is_output(name: &std::ffi::OsStr) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    let base = name
+        .strip_suffix(".zst")
+        .or_else(|| name.strip_suffix(".gz"))
+        .unwrap_or(name);
+    OUTPUT_FILES.contains(&base) || OPTIONAL_FILES.contains(&base) || OUTPUT_FOLDERS.contains(&name)
+}
+
+/// Removes a file or a whole folder.
+fn remove_entry(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) => Err(e),
+    }
+}
 
 /// The output folder of one run, locked, with the folder its files are staged in.
 #[derive(Debug)]
@@ -246,12 +278,29 @@ impl OutputDir {
     pub fn commit(self) -> Result<(), OutputError> {
         sync_dir(&self.staging);
         if self.in_place {
-            for f in OUTPUT_FILES {
-                let from = self.staging.join(f);
-                if from.exists() {
-                    let to = self.dest.join(f);
-                    std::fs::rename(&from, &to).map_err(oerr(&to))?;
+            // Output of an earlier run that this one does not write (other options) goes.
+            if let Ok(entries) = std::fs::read_dir(&self.dest) {
+                for e in entries.flatten() {
+                    let name = e.file_name();
+                    if is_output(&name) && !self.staging.join(&name).exists() {
+                        let _ = remove_entry(&e.path());
+                    }
                 }
+            }
+            let mut staged: Vec<_> = std::fs::read_dir(&self.staging)
+                .map_err(oerr(&self.staging))?
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            // The report last, as in the staging folder.
+            staged.sort_by_key(|n| n == "report.json");
+            for name in staged {
+                let from = self.staging.join(&name);
+                let to = self.dest.join(&name);
+                if from.is_dir() && to.is_dir() {
+                    std::fs::remove_dir_all(&to).map_err(oerr(&to))?;
+                }
+                std::fs::rename(&from, &to).map_err(oerr(&to))?;
             }
             let _ = std::fs::remove_dir_all(&self.staging);
             sync_dir(&self.dest);
@@ -289,8 +338,7 @@ impl OutputDir {
         };
         for e in entries.flatten() {
             let name = e.file_name();
-            let is_output = OUTPUT_FILES.iter().any(|f| name == *f);
-            if is_output || self.staging.join(&name).exists() {
+            if is_output(&name) || self.staging.join(&name).exists() {
                 continue;
             }
             let to = self.staging.join(&name);
@@ -375,11 +423,10 @@ fn recover(staging: &Path, dest: &Path) {
     if let Ok(entries) = std::fs::read_dir(staging) {
         for e in entries.flatten() {
             let name = e.file_name();
-            let ours =
-                OUTPUT_FILES.iter().any(|f| name == *f) || name.to_string_lossy().ends_with(".tmp");
+            let ours = is_output(&name) || name.to_string_lossy().ends_with(".tmp");
             let back = dest.join(&name);
             if ours {
-                let _ = std::fs::remove_file(e.path());
+                let _ = remove_entry(&e.path());
             } else if back.exists() {
                 // A hard link of a file still in `dest`, or a copy already put back.
                 let is_file = e.file_type().map(|t| t.is_file()).unwrap_or(false);

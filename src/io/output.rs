@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::outdir::OutputDir;
+use super::parquet::ParquetSegments;
+use super::report::{Report, Timing};
+use crate::config::{Compression, OutputConfig, OutputFormat};
 use crate::doc::Segment;
 use crate::text::scan::ByteSet;
 
@@ -31,41 +34,93 @@ fn oerr(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// Where the bytes of one output file go: straight to the file or through a compressor.
+enum Sink {
+    Plain(BufWriter<File>),
+    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+}
+
+impl Sink {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Plain(w) => w,
+            Sink::Zstd(w) => w,
+            Sink::Gzip(w) => w,
+        }
+    }
+
+    /// Ends the compressed stream and flushes: the file as written.
+    fn finish(self) -> std::io::Result<File> {
+        let w = match self {
+            Sink::Plain(w) => w,
+            Sink::Zstd(w) => w.finish()?,
+            Sink::Gzip(w) => w.finish()?,
+        };
+        w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
 /// One output file being written in the staging folder.
 struct StagedFile {
     path: PathBuf,
-    w: BufWriter<File>,
+    w: Sink,
 }
 
+/// The zstd level: the library's default, fast and a good ratio on text.
+const ZSTD_LEVEL: i32 = 3;
+
 impl StagedFile {
-    fn create(dir: &Path, name: &str) -> Result<StagedFile, OutputError> {
-        let path = dir.join(name);
+    /// Creates `dir/name` (plus the extension of `compression`), with a write buffer of `buf`
+    /// bytes.
+    fn create(
+        dir: &Path,
+        name: &str,
+        compression: Compression,
+        buf: usize,
+    ) -> Result<StagedFile, OutputError> {
+        let path = dir.join(format!("{name}{}", compression_ext(compression)));
         let f = File::create(&path).map_err(oerr(&path))?;
-        Ok(StagedFile {
-            path,
-            w: BufWriter::with_capacity(1 << 20, f),
-        })
+        let w = BufWriter::with_capacity(buf, f);
+        let w = match compression {
+            Compression::None => Sink::Plain(w),
+            Compression::Zstd => {
+                Sink::Zstd(zstd::stream::write::Encoder::new(w, ZSTD_LEVEL).map_err(oerr(&path))?)
+            }
+            Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
+                w,
+                flate2::Compression::default(),
+            )),
+        };
+        Ok(StagedFile { path, w })
     }
 
     fn line<T: Serialize>(&mut self, value: &T) -> Result<(), OutputError> {
-        serde_json::to_writer(&mut self.w, value)
+        let w = self.w.writer();
+        serde_json::to_writer(&mut *w, value)
             .map_err(|e| std::io::Error::other(e.to_string()))
-            .map_err(oerr(&self.path))?;
-        self.w.write_all(b"\n").map_err(oerr(&self.path))
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(oerr(&self.path))
     }
 
     /// Writes bytes that already form whole lines.
     fn raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.w.write_all(bytes).map_err(oerr(&self.path))
+        self.w.writer().write_all(bytes).map_err(oerr(&self.path))
     }
 
     /// Flushes the file and makes sure it is on disk.
     fn finish(self) -> Result<(), OutputError> {
-        let f = self.w.into_inner().map_err(|e| OutputError {
-            path: self.path.display().to_string(),
-            source: e.into_error(),
-        })?;
+        let f = self.w.finish().map_err(oerr(&self.path))?;
         f.sync_all().map_err(oerr(&self.path))
+    }
+}
+
+/// The file name extension of a compression.
+pub fn compression_ext(c: Compression) -> &'static str {
+    match c {
+        Compression::None => "",
+        Compression::Zstd => ".zst",
+        Compression::Gzip => ".gz",
     }
 }
 
@@ -73,9 +128,10 @@ impl StagedFile {
 ///
 /// This is the one line of the run written without serde: it is written once per segment and
 /// carries nearly all the output's bytes, and serde_json's string escaping looks at each byte
-/// in turn. The fields, their order, the omitted ones and every byte of the values are those
-/// serde_json gives the equivalent struct (`SegmentLine` in the tests, which check it on real
-/// and arbitrary text); strings are escaped by [`json_str`], numbers formatted by serde_json.
+/// in turn. The fields, their order and every byte of the values are those serde_json gives
+/// the equivalent struct (`SegmentLine` in the tests, which check it on real and arbitrary
+/// text); strings are escaped by [`json_str`], numbers formatted by serde_json. Every field is
+/// always written (`[]` or `null` when it has no value), as `schema/segments.schema.json` says.
 fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segment, clean: &str) {
     out.extend_from_slice(b"{\"id\":");
     json_str(out, id);
@@ -85,6 +141,8 @@ fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segme
     json_num(out, seq as u32);
     out.extend_from_slice(b",\"kind\":");
     json_str(out, s.kind.name());
+    out.extend_from_slice(b",\"block\":");
+    json_str(out, s.block_kind.name());
     out.extend_from_slice(b",\"paragraph\":");
     json_num(out, s.block);
     out.extend_from_slice(b",\"text\":");
@@ -99,29 +157,29 @@ fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segme
     json_str(out, s.script);
     out.extend_from_slice(b",\"direction\":");
     json_str(out, s.direction.name());
-    if !s.rtl_runs.is_empty() {
-        out.extend_from_slice(b",\"rtl_runs\":[");
-        for (k, &(a, b)) in s.rtl_runs.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.push(b'[');
-            json_num(out, a);
+    out.extend_from_slice(b",\"rtl_runs\":[");
+    for (k, &(a, b)) in s.rtl_runs.iter().enumerate() {
+        if k > 0 {
             out.push(b',');
-            json_num(out, b);
-            out.push(b']');
         }
+        out.push(b'[');
+        json_num(out, a);
+        out.push(b',');
+        json_num(out, b);
         out.push(b']');
     }
-    out.extend_from_slice(b",\"raw_span\":[");
+    out.extend_from_slice(b"],\"raw_span\":[");
     json_num(out, s.raw.start);
     out.push(b',');
     json_num(out, s.raw.end);
     out.extend_from_slice(b"],\"line\":");
     json_num(out, s.line);
-    if let Some(d) = &s.dup_of {
-        out.extend_from_slice(b",\"dup_of\":");
-        json_str(out, &d.id);
+    match &s.dup_of {
+        Some(d) => {
+            out.extend_from_slice(b",\"dup_of\":");
+            json_str(out, &d.id);
+        }
+        None => out.extend_from_slice(b",\"dup_of\":null"),
     }
     out.extend_from_slice(b",\"flags\":[");
     for (k, name) in s.flags.names().enumerate() {
@@ -130,11 +188,8 @@ fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segme
         }
         json_str(out, name);
     }
-    out.push(b']');
-    if s.garbled_score > 0.0 {
-        out.extend_from_slice(b",\"garbled_score\":");
-        json_num(out, round4(s.garbled_score));
-    }
+    out.extend_from_slice(b"],\"garbled_score\":");
+    json_num(out, round4(s.garbled_score));
     out.extend_from_slice(b"}\n");
 }
 
@@ -233,17 +288,22 @@ pub struct DocumentLine {
     pub mojibake_repairs: usize,
     /// Segments written (not dropped).
     pub segments: usize,
-    /// Dropped segments by reason.
+    /// Dropped segments by reason (written as `[{"reason": …, "segments": n}]`, most first).
+    #[serde(serialize_with = "crate::io::report::reason_segments")]
     pub dropped: BTreeMap<&'static str, usize>,
-    /// Written segments by language code.
+    /// Written segments by language code (written as `[{"lang": …, "segments": n}]`).
+    #[serde(serialize_with = "crate::io::report::lang_segments")]
     pub languages: BTreeMap<&'static str, usize>,
-    /// Written segments by script code.
+    /// Written segments by script code (written as `[{"script": …, "segments": n}]`).
+    #[serde(serialize_with = "crate::io::report::script_segments")]
     pub scripts: BTreeMap<&'static str, usize>,
     /// `ok`, or why the document was skipped.
     pub status: &'static str,
-    /// The error of a skipped document.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The error of a skipped document (`null` for the others).
     pub error: Option<String>,
+    /// The other fields of the input record, for documents read from a collection (`null`
+    /// for files).
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl DocumentLine {
@@ -267,39 +327,164 @@ impl DocumentLine {
             scripts: BTreeMap::new(),
             status: "ok",
             error: None,
+            metadata: None,
         }
     }
 }
 
+/// Scripts written without spaces between sentences: a document's text joins their segments
+/// with nothing between them.
+const UNSPACED_SCRIPTS: [&str; 9] = [
+    "Hani", "Jpan", "Hira", "Kana", "Thai", "Khmr", "Laoo", "Mymr", "Tibt",
+];
+
+/// The files of one language and script (`segments/<lang>_<script>.jsonl`,
+/// `text/<lang>_<script>.txt`).
+struct LangFiles {
+    lang: &'static str,
+    script: &'static str,
+    segments: Option<StagedFile>,
+    text: Option<StagedFile>,
+}
+
+/// The write buffer of the per-language files (there may be hundreds of them open).
+const LANG_BUF: usize = 64 << 10;
+
+/// `<lang>_<script>`, from the tables' codes; a byte that is not an ASCII letter or digit
+/// (none today) becomes `-`, so the name is always a plain file name.
+fn lang_file_stem(lang: &str, script: &str) -> String {
+    let mut stem = String::with_capacity(lang.len() + script.len() + 1);
+    for (k, part) in [lang, script].into_iter().enumerate() {
+        if k > 0 {
+            stem.push('_');
+        }
+        stem.extend(
+            part.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }),
+        );
+    }
+    stem
+}
+
+/// A document's line of `texts.jsonl`.
+#[derive(Serialize)]
+struct TextLine<'a> {
+    doc_id: &'a str,
+    /// The language with most written segments (`und` when none has any).
+    lang: &'a str,
+    segments: usize,
+    text: &'a str,
+}
+
 /// The writer of one run's output folder.
 pub struct Writer {
-    segments: StagedFile,
+    segments: Option<StagedFile>,
+    parquet: Option<ParquetSegments>,
     duplicates: StagedFile,
     documents: StagedFile,
+    texts: Option<StagedFile>,
+    langs: Vec<LangFiles>,
+    cfg: OutputConfig,
     out: OutputDir,
     id_buf: String,
     buf: Vec<u8>,
+    text_buf: String,
 }
 
 impl Writer {
-    /// Locks the output folder `dir` (made if missing) and opens the run's files in its
+    /// Locks the output folder `cfg.dir` (made if missing) and opens the run's files in its
     /// staging folder ([`OutputDir`]).
-    pub fn create(dir: &Path) -> Result<Writer, OutputError> {
-        let out = OutputDir::open(dir)?;
+    pub fn create(cfg: &OutputConfig) -> Result<Writer, OutputError> {
+        let out = OutputDir::open(&cfg.dir)?;
         let staging = out.staging().to_path_buf();
+        let c = cfg.compression;
+        if cfg.per_language {
+            std::fs::create_dir(staging.join("segments")).map_err(oerr(&staging))?;
+        }
+        if cfg.text {
+            std::fs::create_dir(staging.join("text")).map_err(oerr(&staging))?;
+        }
+        let (segments, parquet) = match cfg.format {
+            OutputFormat::Jsonl => (
+                Some(StagedFile::create(&staging, "segments.jsonl", c, 1 << 20)?),
+                None,
+            ),
+            OutputFormat::Parquet => (None, Some(ParquetSegments::create(&staging, c)?)),
+        };
         Ok(Writer {
-            segments: StagedFile::create(&staging, "segments.jsonl")?,
-            duplicates: StagedFile::create(&staging, "duplicates.jsonl")?,
-            documents: StagedFile::create(&staging, "documents.jsonl")?,
+            segments,
+            parquet,
+            duplicates: StagedFile::create(&staging, "duplicates.jsonl", c, 1 << 16)?,
+            documents: StagedFile::create(&staging, "documents.jsonl", c, 1 << 16)?,
+            texts: if cfg.documents {
+                Some(StagedFile::create(&staging, "texts.jsonl", c, 1 << 20)?)
+            } else {
+                None
+            },
+            langs: Vec::new(),
+            cfg: cfg.clone(),
             out,
             id_buf: String::new(),
             buf: Vec::with_capacity(4096),
+            text_buf: String::new(),
         })
     }
 
     /// Whether the output folder is committed file by file rather than all at once.
     pub fn commits_in_place(&self) -> bool {
         self.out.is_in_place()
+    }
+
+    /// The per-language files of `lang` and `script`, opened at their first segment.
+    fn lang_files(
+        &mut self,
+        lang: &'static str,
+        script: &'static str,
+    ) -> Result<usize, OutputError> {
+        // A document has few distinct pairs and the names come from fixed tables: compare
+        // addresses first, then the text (equal names at two addresses are one file).
+        if let Some(k) = self
+            .langs
+            .iter()
+            .position(|f| std::ptr::eq(f.lang, lang) && std::ptr::eq(f.script, script))
+            .or_else(|| {
+                self.langs
+                    .iter()
+                    .position(|f| f.lang == lang && f.script == script)
+            })
+        {
+            return Ok(k);
+        }
+        let stem = lang_file_stem(lang, script);
+        let staging = self.out.staging();
+        let c = self.cfg.compression;
+        let segments = if self.cfg.per_language {
+            Some(StagedFile::create(
+                &staging.join("segments"),
+                &format!("{stem}.jsonl"),
+                c,
+                LANG_BUF,
+            )?)
+        } else {
+            None
+        };
+        let text = if self.cfg.text {
+            Some(StagedFile::create(
+                &staging.join("text"),
+                &format!("{stem}.txt"),
+                c,
+                LANG_BUF,
+            )?)
+        } else {
+            None
+        };
+        self.langs.push(LangFiles {
+            lang,
+            script,
+            segments,
+            text,
+        });
+        Ok(self.langs.len() - 1)
     }
 
     /// Writes one document's segments (those not dropped), its dropped duplicates, and its line.
@@ -309,6 +494,9 @@ impl Writer {
         clean: &str,
         segs: &[Segment],
     ) -> Result<(), OutputError> {
+        let by_lang = self.cfg.per_language || self.cfg.text;
+        self.text_buf.clear();
+        let mut prev: Option<&Segment> = None;
         for (seq, s) in segs.iter().enumerate() {
             let dup_dropped = matches!(
                 s.dropped,
@@ -331,36 +519,134 @@ impl Writer {
                 }
                 continue;
             }
+            let text = &clean[s.text.clone()];
+            if self.texts.is_some() {
+                if let Some(p) = prev {
+                    self.text_buf.push_str(if p.block != s.block {
+                        "\n"
+                    } else if UNSPACED_SCRIPTS.contains(&p.script) {
+                        ""
+                    } else {
+                        " "
+                    });
+                }
+                self.text_buf.push_str(text);
+                prev = Some(s);
+            }
+            if let Some(pq) = &mut self.parquet {
+                pq.push(&self.id_buf, &doc.doc_id, seq, s, clean)?;
+                if !by_lang {
+                    continue;
+                }
+            }
             self.buf.clear();
             segment_line(&mut self.buf, &self.id_buf, &doc.doc_id, seq, s, clean);
-            self.segments.raw(&self.buf)?;
+            if let Some(f) = &mut self.segments {
+                f.raw(&self.buf)?;
+            }
+            if by_lang {
+                let k = self.lang_files(s.lang, s.script)?;
+                let files = &mut self.langs[k];
+                if let Some(f) = &mut files.segments {
+                    f.raw(&self.buf)?;
+                }
+                if let Some(f) = &mut files.text {
+                    one_line(&mut self.buf, text);
+                    f.raw(&self.buf)?;
+                }
+            }
+        }
+        if let Some(f) = &mut self.texts {
+            if !self.text_buf.is_empty() {
+                let lang = doc
+                    .languages
+                    .iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                    .map_or("und", |(l, _)| l);
+                f.line(&TextLine {
+                    doc_id: &doc.doc_id,
+                    lang,
+                    segments: doc.segments,
+                    text: &self.text_buf,
+                })?;
+            }
         }
         self.documents.line(doc)
     }
 
-    /// Writes the report and puts the whole set in place ([`OutputDir::commit`]).
-    pub fn commit<T: Serialize>(self, report: &T) -> Result<(), OutputError> {
-        self.segments.finish()?;
+    /// Writes the report (`report.json`, `report.html`) and the timings (`timing.json`), and
+    /// puts the whole set in place ([`OutputDir::commit`]).
+    pub fn commit(self, report: &Report, timing: &Timing) -> Result<(), OutputError> {
+        if let Some(f) = self.segments {
+            f.finish()?;
+        }
+        if let Some(p) = self.parquet {
+            p.finish()?;
+        }
         self.duplicates.finish()?;
         self.documents.finish()?;
-        let mut report_file = StagedFile::create(self.out.staging(), "report.json")?;
-        let path = report_file.path.clone();
-        let mut text = serde_json::to_string_pretty(report)
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .map_err(oerr(&path))?;
-        text.push('\n');
-        report_file.raw(text.as_bytes())?;
-        report_file.finish()?;
+        if let Some(f) = self.texts {
+            f.finish()?;
+        }
+        for l in self.langs {
+            for f in [l.segments, l.text].into_iter().flatten() {
+                f.finish()?;
+            }
+        }
+        let staging = self.out.staging();
+        let json = |name: &str, value: &dyn erased::Json| -> Result<(), OutputError> {
+            let mut f = StagedFile::create(staging, name, Compression::None, 1 << 16)?;
+            let mut text = value.pretty().map_err(oerr(&f.path))?;
+            text.push('\n');
+            f.raw(text.as_bytes())?;
+            f.finish()
+        };
+        json("timing.json", timing)?;
+        if self.cfg.html {
+            let mut f = StagedFile::create(staging, "report.html", Compression::None, 1 << 16)?;
+            let page = super::html::page(report, self.cfg.html_timings.then_some(timing));
+            f.raw(page.as_bytes())?;
+            f.finish()?;
+        }
+        json("report.json", report)?;
         self.out.commit()
     }
 
     /// Removes the staged files of a failed run; the previous output stays as it was.
     pub fn abandon(self) {
         drop(self.segments);
+        drop(self.parquet);
         drop(self.duplicates);
         drop(self.documents);
+        drop(self.texts);
+        drop(self.langs);
         self.out.abandon();
     }
+}
+
+/// Serializing the report and the timings through one closure.
+mod erased {
+    pub trait Json {
+        fn pretty(&self) -> std::io::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn pretty(&self) -> std::io::Result<String> {
+            serde_json::to_string_pretty(self).map_err(|e| std::io::Error::other(e.to_string()))
+        }
+    }
+}
+
+/// Puts `text` into `out` as one line of plain text: line breaks that survived (there are none
+/// under the default normalization) become spaces.
+fn one_line(out: &mut Vec<u8>, text: &str) {
+    out.clear();
+    out.extend_from_slice(text.as_bytes());
+    for b in out.iter_mut() {
+        if *b == b'\n' || *b == b'\r' {
+            *b = b' ';
+        }
+    }
+    out.push(b'\n');
 }
 
 fn itoa(n: usize) -> String {
@@ -380,6 +666,7 @@ mod tests {
         doc_id: &'a str,
         seq: u32,
         kind: &'static str,
+        block: &'static str,
         paragraph: usize,
         text: &'a str,
         lang: &'static str,
@@ -387,15 +674,12 @@ mod tests {
         lang_source: &'static str,
         script: &'static str,
         direction: &'static str,
-        #[serde(skip_serializing_if = "<[_]>::is_empty")]
         rtl_runs: &'a [(u32, u32)],
         raw_span: [usize; 2],
         line: usize,
-        #[serde(skip_serializing_if = "Option::is_none")]
         dup_of: Option<&'a str>,
         flags: Vec<&'static str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        garbled_score: Option<f64>,
+        garbled_score: f64,
     }
 
     fn by_serde(id: &str, doc_id: &str, seq: usize, s: &Segment, clean: &str) -> String {
@@ -404,6 +688,7 @@ mod tests {
             doc_id,
             seq: seq as u32,
             kind: s.kind.name(),
+            block: s.block_kind.name(),
             paragraph: s.block,
             text: &clean[s.text.clone()],
             lang: s.lang,
@@ -416,7 +701,7 @@ mod tests {
             line: s.line,
             dup_of: s.dup_of.as_ref().map(|d| d.id.as_str()),
             flags: s.flags.names().collect(),
-            garbled_score: (s.garbled_score > 0.0).then(|| round4(s.garbled_score)),
+            garbled_score: round4(s.garbled_score),
         };
         let mut text = serde_json::to_string(&line).unwrap();
         text.push('\n');
@@ -447,6 +732,9 @@ mod tests {
             (k % 1000) as usize,
             kinds[(k % 4) as usize],
         );
+        if k % 7 == 1 {
+            s.block_kind = BlockKind::ListItem;
+        }
         for (bit, f) in FLAGS.iter().enumerate() {
             if k >> bit & 1 == 1 {
                 s.flags.insert(*f);

@@ -1,12 +1,18 @@
 //! The run report (`report.json`): totals, per-language, per-script and per-direction counts,
-//! duplicates, and the time spent in each stage.
+//! duplicates and segment lengths; and the run's timings (`timing.json`).
 //!
-//! Everything but the `timing` object is deterministic; tests that compare runs drop `timing`.
+//! The report is deterministic: the same input and configuration give the same bytes, whatever
+//! the thread count or the machine. What depends on the machine (wall and CPU time, threads,
+//! throughput) is [`Timing`], written to its own file so that a committed output folder stays
+//! clean. Counts keyed by a name are written as lists of records (`[{"lang": "eng",
+//! "segments": 3, "chars": 80}]`), most frequent first (ties by name), so that every run has the
+//! same columns for Arrow-based tools.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 
 use crate::doc::Segment;
 use crate::io::output::DocumentLine;
@@ -48,27 +54,173 @@ impl StageTimes {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+/// Segments and characters of one language, script or direction.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Count {
     pub segments: u64,
     pub chars: u64,
+}
+
+/// Writes a map of counts as a list of records `{KEY: name, VALUE: n}`, largest first, ties by
+/// name: a fixed order and the same fields in every run.
+fn records<S: Serializer, V: Copy + Ord + Serialize>(
+    map: &BTreeMap<&'static str, V>,
+    key: &'static str,
+    value: &'static str,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    struct Record<V>(&'static str, &'static str, &'static str, V);
+    impl<V: Serialize> Serialize for Record<V> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry(self.0, self.1)?;
+            m.serialize_entry(self.2, &self.3)?;
+            m.end()
+        }
+    }
+    let mut list: Vec<(&'static str, V)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut seq = s.serialize_seq(Some(list.len()))?;
+    for (name, n) in list {
+        seq.serialize_element(&Record(key, name, value, n))?;
+    }
+    seq.end()
+}
+
+/// Writes a map of [`Count`]s as a list of records `{KEY: name, "segments": n, "chars": n}`,
+/// most segments first, ties by name.
+fn count_records<S: Serializer>(
+    map: &BTreeMap<&'static str, Count>,
+    key: &'static str,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    struct Record(&'static str, &'static str, Count);
+    impl Serialize for Record {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(3))?;
+            m.serialize_entry(self.0, self.1)?;
+            m.serialize_entry("segments", &self.2.segments)?;
+            m.serialize_entry("chars", &self.2.chars)?;
+            m.end()
+        }
+    }
+    let mut list: Vec<(&'static str, Count)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut seq = s.serialize_seq(Some(list.len()))?;
+    for (name, c) in list {
+        seq.serialize_element(&Record(key, name, c))?;
+    }
+    seq.end()
+}
+
+/// The `serialize_with` functions of the keyed counts, one per key name.
+macro_rules! keyed {
+    ($($f:ident: $key:literal => $value:literal;)*) => {$(
+        pub(crate) fn $f<S: Serializer, V: Copy + Ord + Serialize>(
+            map: &BTreeMap<&'static str, V>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            records(map, $key, $value, s)
+        }
+    )*};
+}
+
+keyed! {
+    status_documents: "status" => "documents";
+    reason_segments: "reason" => "segments";
+    kind_segments: "kind" => "segments";
+    block_segments: "block" => "segments";
+    flag_segments: "flag" => "segments";
+    encoding_documents: "encoding" => "documents";
+    lang_segments: "lang" => "segments";
+    script_segments: "script" => "segments";
+}
+
+fn lang_counts<S: Serializer>(m: &BTreeMap<&'static str, Count>, s: S) -> Result<S::Ok, S::Error> {
+    count_records(m, "lang", s)
+}
+fn script_counts<S: Serializer>(
+    m: &BTreeMap<&'static str, Count>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    count_records(m, "script", s)
+}
+fn direction_counts<S: Serializer>(
+    m: &BTreeMap<&'static str, Count>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    count_records(m, "direction", s)
 }
 
 #[derive(Debug, Default, Serialize)]
 pub struct Documents {
     pub total: u64,
     pub ok: u64,
+    #[serde(serialize_with = "status_documents")]
     pub skipped: BTreeMap<&'static str, u64>,
     pub with_invalid_bytes: u64,
     pub with_mojibake_repaired: u64,
 }
 
-#[derive(Debug, Default, Serialize)]
+/// Upper bounds (in characters, inclusive) of the segment length classes; the last class has
+/// no bound.
+pub const LENGTH_BOUNDS: [u64; 8] = [9, 19, 49, 99, 199, 499, 999, 4999];
+
+/// Written segments of one length class.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct LengthClass {
+    /// Fewest characters of the class.
+    pub min_chars: u64,
+    /// Most characters of the class (`null`: no bound).
+    pub max_chars: Option<u64>,
+    pub segments: u64,
+}
+
+fn length_classes() -> Vec<LengthClass> {
+    let mut lo = 0;
+    let mut out = Vec::new();
+    for &hi in &LENGTH_BOUNDS {
+        out.push(LengthClass {
+            min_chars: lo,
+            max_chars: Some(hi),
+            segments: 0,
+        });
+        lo = hi + 1;
+    }
+    out.push(LengthClass {
+        min_chars: lo,
+        max_chars: None,
+        segments: 0,
+    });
+    out
+}
+
+#[derive(Debug, Serialize)]
 pub struct Segments {
     pub emitted: u64,
+    #[serde(serialize_with = "reason_segments")]
     pub dropped: BTreeMap<&'static str, u64>,
+    #[serde(serialize_with = "kind_segments")]
     pub kinds: BTreeMap<&'static str, u64>,
+    #[serde(serialize_with = "block_segments")]
+    pub blocks: BTreeMap<&'static str, u64>,
+    #[serde(serialize_with = "flag_segments")]
     pub flags: BTreeMap<&'static str, u64>,
+    /// Written segments by length in characters, every class listed.
+    pub lengths: Vec<LengthClass>,
+}
+
+impl Default for Segments {
+    fn default() -> Self {
+        Segments {
+            emitted: 0,
+            dropped: BTreeMap::new(),
+            kinds: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            flags: BTreeMap::new(),
+            lengths: length_classes(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -79,25 +231,62 @@ pub struct Duplicates {
     pub near_across_documents: u64,
 }
 
+/// The time of one stage.
 #[derive(Debug, Default, Serialize)]
 pub struct StageTiming {
+    pub stage: &'static str,
     /// CPU seconds summed over threads.
     pub seconds: f64,
     /// Input megabytes (10^6 bytes) per CPU second.
     pub mb_per_s: f64,
 }
 
+/// The run's timings (`timing.json`): differ from run to run, so not part of the report.
 #[derive(Debug, Default, Serialize)]
 pub struct Timing {
     pub wall_seconds: f64,
     pub threads: usize,
+    /// Input bytes.
+    pub bytes: u64,
     /// Input megabytes per wall-clock second, end to end.
     pub mb_per_s: f64,
     /// What `stages` measures: `thread_cpu` (each thread's CPU time, user + system, shared out
     /// among a document's stages by their wall-clock laps) or `wall` (where the platform has no
     /// per-thread CPU clock).
     pub stage_clock: &'static str,
-    pub stages: BTreeMap<&'static str, StageTiming>,
+    /// CPU seconds of all stages, summed.
+    pub cpu_seconds: f64,
+    /// Input megabytes per CPU second of all stages.
+    pub mb_per_cpu_s: f64,
+    /// Every stage, in pipeline order.
+    pub stages: Vec<StageTiming>,
+}
+
+impl Timing {
+    /// The timings of a run of `bytes` input bytes that took `wall` on `threads` threads.
+    pub fn new(bytes: u64, wall: Duration, threads: usize, stages: &StageTimes) -> Timing {
+        let mb = bytes as f64 / 1e6;
+        let rate = |secs: f64| if secs > 0.0 { round2(mb / secs) } else { 0.0 };
+        let cpu: f64 = stages.0.iter().map(|d| d.as_secs_f64()).sum();
+        Timing {
+            wall_seconds: round4(wall.as_secs_f64()),
+            threads,
+            bytes,
+            mb_per_s: rate(wall.as_secs_f64()),
+            stage_clock: crate::util::cputime::clock_name(),
+            cpu_seconds: round4(cpu),
+            mb_per_cpu_s: rate(cpu),
+            stages: STAGES
+                .iter()
+                .zip(stages.0.iter())
+                .map(|(name, d)| StageTiming {
+                    stage: name,
+                    seconds: round4(d.as_secs_f64()),
+                    mb_per_s: rate(d.as_secs_f64()),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Counts of one document by name: `(name, segments, chars)`.
@@ -106,6 +295,7 @@ struct Tally {
     dropped: Vec<(&'static str, u64, u64)>,
     kinds: Vec<(&'static str, u64, u64)>,
     flags: Vec<(&'static str, u64, u64)>,
+    blocks: Vec<(&'static str, u64, u64)>,
     languages: Vec<(&'static str, u64, u64)>,
     scripts: Vec<(&'static str, u64, u64)>,
     directions: Vec<(&'static str, u64, u64)>,
@@ -129,12 +319,15 @@ pub struct Report {
     pub documents: Documents,
     pub bytes: u64,
     pub segments: Segments,
+    #[serde(serialize_with = "lang_counts")]
     pub languages: BTreeMap<&'static str, Count>,
+    #[serde(serialize_with = "script_counts")]
     pub scripts: BTreeMap<&'static str, Count>,
+    #[serde(serialize_with = "direction_counts")]
     pub directions: BTreeMap<&'static str, Count>,
+    #[serde(serialize_with = "encoding_documents")]
     pub encodings: BTreeMap<&'static str, u64>,
     pub duplicates: Duplicates,
-    pub timing: Timing,
 }
 
 impl Report {
@@ -169,7 +362,13 @@ impl Report {
             }
             self.segments.emitted += 1;
             let chars = clean[s.text.clone()].chars().count() as u64;
+            let class = LENGTH_BOUNDS
+                .iter()
+                .position(|&hi| chars <= hi)
+                .unwrap_or(LENGTH_BOUNDS.len());
+            self.segments.lengths[class].segments += 1;
             Tally::bump(&mut tally.kinds, s.kind.name(), 1, 0);
+            Tally::bump(&mut tally.blocks, s.block_kind.name(), 1, 0);
             for f in s.flags.names() {
                 Tally::bump(&mut tally.flags, f, 1, 0);
             }
@@ -182,6 +381,9 @@ impl Report {
         }
         for (name, n, _) in tally.kinds {
             *self.segments.kinds.entry(name).or_default() += n;
+        }
+        for (name, n, _) in tally.blocks {
+            *self.segments.blocks.entry(name).or_default() += n;
         }
         for (name, n, _) in tally.flags {
             *self.segments.flags.entry(name).or_default() += n;
@@ -206,25 +408,6 @@ impl Report {
             near_within_document: c.near_within,
             near_across_documents: c.near_across,
         };
-    }
-
-    pub fn set_timing(&mut self, wall: Duration, threads: usize, stages: &StageTimes) {
-        let mb = self.bytes as f64 / 1e6;
-        let rate = |secs: f64| if secs > 0.0 { round2(mb / secs) } else { 0.0 };
-        self.timing.wall_seconds = round4(wall.as_secs_f64());
-        self.timing.threads = threads;
-        self.timing.mb_per_s = rate(wall.as_secs_f64());
-        self.timing.stage_clock = crate::util::cputime::clock_name();
-        for (name, d) in STAGES.iter().zip(stages.0.iter()) {
-            let secs = d.as_secs_f64();
-            self.timing.stages.insert(
-                name,
-                StageTiming {
-                    seconds: round4(secs),
-                    mb_per_s: rate(secs),
-                },
-            );
-        }
     }
 }
 
