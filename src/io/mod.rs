@@ -4,4 +4,5 @@
 pub mod input;
 pub mod outdir;
 pub mod output;
+pub mod records;
 pub mod report;

@@ -244,6 +244,8 @@ pub struct DocumentLine {
     /// The error of a skipped document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A record's other fields (a JSON object); `null` for a document read from a text file.
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl DocumentLine {
@@ -267,6 +269,7 @@ impl DocumentLine {
             scripts: BTreeMap::new(),
             status: "ok",
             error: None,
+            metadata: None,
         }
     }
 }
