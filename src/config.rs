@@ -112,6 +112,23 @@ pub struct EncodingOverride {
     pub encoding: &'static encoding_rs::Encoding,
 }
 
+/// How input files are read: as one document each, or as collections of records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// Decided per file by its name and first bytes (`auto`): Parquet by the `PAR1` magic or a
+    /// `.parquet` name; JSONL when the first non-blank byte is `{` and the name ends in `.json`,
+    /// `.jsonl` or `.ndjson` (before `.gz`/`.zst`), or the first line is a JSON object with a
+    /// string text field; anything else is text.
+    Auto,
+    /// Every file is one raw-text document (`text`).
+    Text,
+    /// Every file is JSON Lines, one document per record (`jsonl`).
+    Jsonl,
+    /// Every file is Parquet, one document per row (`parquet`).
+    Parquet,
+}
+
 /// `[input]`: what to read.
 #[derive(Debug, Clone)]
 pub struct InputConfig {
@@ -123,6 +140,12 @@ pub struct InputConfig {
     /// text) exceeds this many bytes are skipped (reason `too_many_lines`, or `too_large` when
     /// the length alone is too much), rather than risk running out of memory.
     pub max_document_memory: u64,
+    /// Whether files are text documents or collections of records.
+    pub format: InputFormat,
+    /// The field of a record that holds its text.
+    pub text_field: String,
+    /// The field of a record that holds its id (the record number when absent).
+    pub id_field: String,
 }
 
 /// `[output]`: where and what to write.
@@ -958,11 +981,24 @@ impl Config {
                 4u64 << 30,
                 in_range(1u64 << 20, u64::MAX / 2),
             );
+            let format = s.get("format", InputFormat::Auto);
+            let field_name = |v: &String| {
+                if v.is_empty() {
+                    Err("must not be empty".to_string())
+                } else {
+                    Ok(())
+                }
+            };
+            let text_field = s.get_checked("text_field", "text".to_string(), field_name);
+            let id_field = s.get_checked("id_field", "id".to_string(), field_name);
             s.finish();
             InputConfig {
                 paths,
                 max_file_bytes,
                 max_document_memory,
+                format,
+                text_field,
+                id_field,
             }
         };
         let output = {

@@ -48,6 +48,7 @@ pub use stages::{ProcessedDoc, Stages};
 #[allow(missing_docs)]
 pub mod internals {
     pub use crate::io::input;
+    pub use crate::io::records;
     pub use crate::stage::{
         decode, dedup, filter, lang, mojibake, normalize, script, segment, structure,
     };

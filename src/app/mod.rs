@@ -7,17 +7,22 @@
 
 pub(crate) mod ordered;
 pub(crate) mod progress;
+pub(crate) mod work;
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::io::input::{list_inputs, InputError, Source};
+use crate::io::input::{read_doc, InputDoc};
+use crate::io::output::DocumentLine;
 use crate::io::output::{OutputError, Writer};
+use crate::io::records::{self, classify, Format, Item};
 use crate::io::report::{Report, StageTimes, Timing};
-use crate::stage::dedup::DedupIndex;
+use crate::stage::dedup::{DedupIndex, DocFingerprints};
 use crate::stages::{ProcessedDoc, Stages};
-use crate::util::clock::{DEDUP_DECISIONS, WRITE};
+use crate::util::clock::{DEDUP_DECISIONS, READ, WRITE};
+use work::{Work, WorkItems};
 
 /// Worker threads allowed per available core; more requested are capped, with a warning.
 const MAX_THREADS_PER_CORE: usize = 4;
@@ -139,6 +144,106 @@ fn finish_line(p: &mut ProcessedDoc) {
     }
 }
 
+/// What a worker hands to the ordered pass: one document, or the records of a collection that
+/// was found in a file read whole ([`Work::Sniff`]).
+// `One` is every text file's path: kept unboxed, so a document costs no extra allocation.
+#[allow(clippy::large_enum_variant)]
+enum Done {
+    One(ProcessedDoc),
+    Many(Vec<ProcessedDoc>),
+}
+
+/// Processes one item of work: a text input is read and processed, a record processed, a bad
+/// record becomes its line of `documents.jsonl`.
+fn process(stages: &Stages, item: Work<'_>, stdin: Option<&[u8]>) -> Done {
+    match item {
+        Work::File(d) => Done::One(stages.process(d, stdin)),
+        Work::Sniff(d) => sniff_and_process(stages, d, stdin),
+        Work::Record {
+            input,
+            record,
+            read,
+        } => Done::One(process_record(stages, input, record, read)),
+        Work::Bad { input, bad } => Done::One(bad_document(input, bad)),
+    }
+}
+
+/// A file whose name does not say what it holds: read, then processed as text or, when its bytes
+/// are a collection, record by record on this worker.
+fn sniff_and_process(stages: &Stages, d: &InputDoc, stdin: Option<&[u8]>) -> Done {
+    let cfg = &stages.config().input;
+    let meter = crate::util::cputime::Meter::start();
+    let Ok(raw) = read_doc(d, cfg.max_file_bytes, stdin) else {
+        // Reading again gives the failure its line, as for any text file.
+        return Done::One(stages.process(d, stdin));
+    };
+    match records::sniff_bytes(&raw, &cfg.text_field) {
+        Format::Text | Format::Sniff => {
+            // As `Stages::process` accounts a file: what is not a stage's is reading.
+            let mut p = stages.process_bytes(&d.id, &d.source, &raw);
+            let (wall, cpu_share) = meter.finish();
+            p.times
+                .add(READ, wall.saturating_sub(p.times.0.iter().sum()));
+            p.times.scale(cpu_share);
+            Done::One(p)
+        }
+        format => {
+            let fields = records::Fields {
+                text: cfg.text_field.clone(),
+                id: cfg.id_field.clone(),
+            };
+            let docs = match records::from_memory(&raw, format, d, &fields, cfg.max_file_bytes) {
+                Ok(c) => c
+                    .map(|item| match item {
+                        Item::Record(r) => process_record(stages, d, r, Duration::ZERO),
+                        Item::Bad(b) => bad_document(d, b),
+                    })
+                    .collect(),
+                Err(b) => vec![bad_document(d, b)],
+            };
+            Done::Many(docs)
+        }
+    }
+}
+
+/// Processes a record's text as a document's raw bytes; its other fields become `metadata`.
+fn process_record(
+    stages: &Stages,
+    input: &InputDoc,
+    record: records::Record,
+    read: Duration,
+) -> ProcessedDoc {
+    let meter = crate::util::cputime::Meter::start();
+    let mut p = stages.process_bytes(&record.doc_id, &input.source, record.text.as_bytes());
+    let (_, cpu_share) = meter.finish();
+    p.times.add(READ, read);
+    p.times.scale(cpu_share);
+    p.line.metadata = Some(record.metadata);
+    p
+}
+
+/// The `documents.jsonl` line of a record (or collection) that cannot be a document.
+fn bad_document(input: &InputDoc, bad: records::Bad) -> ProcessedDoc {
+    let sha = if bad.raw.is_empty() {
+        String::new()
+    } else {
+        records::sha256_hex(&bad.raw)
+    };
+    let mut line = DocumentLine::new(&bad.doc_id, &input.source, bad.raw.len() as u64, sha);
+    line.status = bad.status;
+    line.metadata = bad.metadata;
+    let warning = bad.error.clone();
+    line.error = Some(bad.error);
+    ProcessedDoc {
+        line,
+        clean: String::new(),
+        segments: Vec::new(),
+        fingerprints: DocFingerprints::default(),
+        times: StageTimes::default(),
+        warnings: vec![warning],
+    }
+}
+
 /// Runs the whole pipeline over the configured inputs into the configured output folder.
 pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
@@ -179,6 +284,24 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
+    // Which inputs are collections of records (decided in parallel: a look at each file's
+    // first bytes).
+    let formats: Vec<Format> = {
+        use rayon::prelude::*;
+        let (setting, text_field) = (cfg.input.format, cfg.input.text_field.as_str());
+        let stdin = stdin.as_deref();
+        pool.install(|| {
+            inputs
+                .par_iter()
+                .map(|d| classify(d, setting, stdin, text_field))
+                .collect()
+        })
+    };
+    work::check_record_ids(&inputs, &formats)?;
+    // Files left to sniffing are counted as one document each by the progress bar.
+    let all_text = formats
+        .iter()
+        .all(|f| matches!(f, Format::Text | Format::Sniff));
     let stages = Stages::new(cfg);
     let mut writer = Writer::create(&cfg.output)?;
     if writer.commits_in_place() && !opts.quiet {
@@ -192,7 +315,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mut report = Report::default();
     let mut times = StageTimes::default();
     let mut progress = progress::Progress::new(
-        inputs.len() as u64,
+        all_text.then_some(inputs.len() as u64),
         !opts.quiet && std::io::stderr().is_terminal(),
     );
     // At most `window` processed documents wait for the ordered pass at once (memory bound).
@@ -200,36 +323,43 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
     // The ordered pass (dedup decisions, writing) runs on this thread while the workers go on
     // with the next documents, each taking the next unstarted one, so the serial part and
     // one long document do not leave workers idle.
+    // One document in input order: its dedup decisions, counts and lines.
+    let mut consume = |mut p: ProcessedDoc| -> Result<(), RunError> {
+        let meter = crate::util::cputime::Meter::start();
+        if !p.segments.is_empty() {
+            let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
+            index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
+        } else {
+            index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
+        }
+        let decided = meter.wall();
+        finish_line(&mut p);
+        for w in &p.warnings {
+            progress.println(&format!("scriptorium: {w}"));
+        }
+        report.add_document(&p.line, &p.clean, &p.segments);
+        writer.document(&p.line, &p.clean, &p.segments)?;
+        times.merge(&p.times);
+        let (wall, cpu_share) = meter.finish();
+        times.add(DEDUP_DECISIONS, decided.mul_f64(cpu_share));
+        times.add(WRITE, wall.saturating_sub(decided).mul_f64(cpu_share));
+        progress.document(
+            p.line.bytes,
+            p.line.segments as u64,
+            p.segments.iter().filter(|s| s.dup_of.is_some()).count() as u64,
+        );
+        Ok(())
+    };
     let result = ordered::for_each_ordered(
         &pool,
-        &inputs,
+        WorkItems::new(&inputs, formats, stdin.as_deref(), &cfg.input),
         window,
-        |d| stages.process(d, stdin.as_deref()),
-        |mut p: ProcessedDoc| -> Result<(), RunError> {
-            let meter = crate::util::cputime::Meter::start();
-            if !p.segments.is_empty() {
-                let seqs: Vec<u32> = (0..p.segments.len() as u32).collect();
-                index.decide(&p.line.doc_id, &p.fingerprints, &mut p.segments, &seqs);
-            } else {
-                index.decide(&p.line.doc_id, &p.fingerprints, &mut [], &[]);
+        |item| process(&stages, item, stdin.as_deref()),
+        |done: Done| -> Result<(), RunError> {
+            match done {
+                Done::One(p) => consume(p),
+                Done::Many(docs) => docs.into_iter().try_for_each(&mut consume),
             }
-            let decided = meter.wall();
-            finish_line(&mut p);
-            for w in &p.warnings {
-                progress.println(&format!("scriptorium: {w}"));
-            }
-            report.add_document(&p.line, &p.clean, &p.segments);
-            writer.document(&p.line, &p.clean, &p.segments)?;
-            times.merge(&p.times);
-            let (wall, cpu_share) = meter.finish();
-            times.add(DEDUP_DECISIONS, decided.mul_f64(cpu_share));
-            times.add(WRITE, wall.saturating_sub(decided).mul_f64(cpu_share));
-            progress.document(
-                p.line.bytes,
-                p.line.segments as u64,
-                p.segments.iter().filter(|s| s.dup_of.is_some()).count() as u64,
-            );
-            Ok(())
         },
     )
     .map_err(|e| match e {

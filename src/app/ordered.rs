@@ -7,7 +7,6 @@
 //! item `i` only when fewer than `window` items lie between it and the next item to consume, so
 //! at most `window` results are held at once, whatever the input size.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -56,18 +55,21 @@ impl Drop for StopOnUnwind<'_> {
     }
 }
 
-/// Runs `work` on every item on the threads of `pool` and calls `consume` with the results in
-/// input order, on the calling thread, while the workers go on. `window` (at least 1) bounds
-/// the results held at once.
-pub fn for_each_ordered<T, R, E>(
+/// Runs `work` on every item of `items` on the threads of `pool` and calls `consume` with the
+/// results in input order, on the calling thread, while the workers go on. `window` (at least 1)
+/// bounds the results held at once. The items are taken from `items` one at a time, under a
+/// lock, by the worker that will work on them: an iterator that reads (the records of a
+/// collection) is read sequentially, and at most `window` plus one per worker items exist at once.
+pub fn for_each_ordered<I, R, E>(
     pool: &rayon::ThreadPool,
-    items: &[T],
+    items: I,
     window: usize,
-    work: impl Fn(&T) -> R + Sync,
+    work: impl Fn(I::Item) -> R + Sync,
     mut consume: impl FnMut(R) -> Result<(), E>,
 ) -> Result<(), OrderedError<E>>
 where
-    T: Sync,
+    I: Iterator + Send,
+    I::Item: Send,
     R: Send,
 {
     let window = window.max(1);
@@ -80,10 +82,11 @@ where
         }),
         moved: Condvar::new(),
     };
-    let next = AtomicUsize::new(0);
+    // The items and how many were taken; `None` once the iterator has ended.
+    let source = Mutex::new((Some(items), 0usize));
     let (tx, rx) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
-        let (shared, next, work) = (&shared, &next, &work);
+        let (shared, source, work) = (&shared, &source, &work);
         let workers_done = scope.spawn(move || {
             pool.scope(|s| {
                 for _ in 0..workers {
@@ -91,12 +94,18 @@ where
                     s.spawn(move |_| {
                         let _guard = StopOnUnwind(shared);
                         loop {
-                            // Items are claimed in input order, so the item to consume next is
-                            // always claimed and never waits here: no deadlock.
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            if i >= items.len() {
-                                break;
-                            }
+                            // Items are taken in input order, so the item to consume next is
+                            // always taken and never waits here: no deadlock.
+                            let (i, item) = {
+                                let mut src = source.lock().unwrap_or_else(PoisonError::into_inner);
+                                let (iter, taken) = &mut *src;
+                                let Some(item) = iter.as_mut().and_then(Iterator::next) else {
+                                    *iter = None;
+                                    break;
+                                };
+                                *taken += 1;
+                                (*taken - 1, item)
+                            };
                             {
                                 let mut g = shared.lock();
                                 while !g.stop && i >= g.consumed + window {
@@ -111,7 +120,7 @@ where
                                     break;
                                 }
                             }
-                            if tx.send((i, work(&items[i]))).is_err() {
+                            if tx.send((i, work(item))).is_err() {
                                 break;
                             }
                         }
@@ -126,11 +135,13 @@ where
         let mut slots: Vec<Option<R>> = (0..window).map(|_| None).collect();
         let mut expect = 0;
         let result = loop {
-            if expect == items.len() {
-                break Ok(());
-            }
             let Ok((i, r)) = rx.recv() else {
-                // Every worker is gone before the last item came: one of them panicked.
+                // Every worker is gone: the items have ended, or a worker panicked (then an
+                // item was taken and never sent).
+                let taken = source.lock().unwrap_or_else(PoisonError::into_inner).1;
+                if expect == taken {
+                    break Ok(());
+                }
                 break Err(OrderedError::Worker);
             };
             slots[i % window] = Some(r);
@@ -167,7 +178,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn pool(n: usize) -> rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new()
@@ -187,7 +198,7 @@ mod tests {
                 let mut got = Vec::new();
                 let r: Result<(), OrderedError<()>> = for_each_ordered(
                     &pool(threads),
-                    &items,
+                    items.iter(),
                     window,
                     |&i| {
                         assert!(i < consumed.load(Ordering::SeqCst) + window);
@@ -210,8 +221,13 @@ mod tests {
 
     #[test]
     fn empty_input() {
-        let r: Result<(), OrderedError<()>> =
-            for_each_ordered(&pool(2), &[] as &[u8], 4, |_| 0, |_| unreachable!());
+        let r: Result<(), OrderedError<()>> = for_each_ordered(
+            &pool(2),
+            std::iter::empty::<u8>(),
+            4,
+            |_| 0,
+            |_| unreachable!(),
+        );
         assert!(r.is_ok());
     }
 
@@ -224,7 +240,7 @@ mod tests {
         let mut seen = 0;
         let r = for_each_ordered(
             &pool(2),
-            &items,
+            items.iter(),
             8,
             |&i| {
                 worked.fetch_add(1, Ordering::SeqCst);
@@ -250,7 +266,7 @@ mod tests {
         let items: Vec<usize> = (0..1000).collect();
         let r: Result<(), OrderedError<()>> = for_each_ordered(
             &pool(2),
-            &items,
+            items.iter(),
             4,
             |&i| {
                 if i == 10 {

@@ -25,23 +25,36 @@ pub(crate) struct Progress {
 const REDRAW: Duration = Duration::from_millis(100);
 
 impl Progress {
-    /// A progress line over `documents` documents, hidden unless `visible`.
-    pub(crate) fn new(documents: u64, visible: bool) -> Progress {
+    /// A progress line over `documents` documents (`None` when their number is known only at
+    /// the end, as for collections of records), hidden unless `visible`.
+    pub(crate) fn new(documents: Option<u64>, visible: bool) -> Progress {
         #[cfg(not(feature = "cli"))]
         let _ = (documents, visible);
         let now = Instant::now();
         Progress {
             #[cfg(feature = "cli")]
-            bar: visible.then(|| {
-                let pb = indicatif::ProgressBar::new(documents);
-                pb.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{spinner} [{elapsed_precise}] {bar:30} {human_pos}/{human_len} documents, \
-                         {msg}, eta {eta}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                pb
+            bar: visible.then(|| match documents {
+                Some(n) => {
+                    let pb = indicatif::ProgressBar::new(n);
+                    pb.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} [{elapsed_precise}] {bar:30} {human_pos}/{human_len} \
+                             documents, {msg}, eta {eta}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    pb
+                }
+                None => {
+                    let pb = indicatif::ProgressBar::no_length();
+                    pb.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} [{elapsed_precise}] {human_pos} documents, {msg}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    );
+                    pb
+                }
             }),
             started: now,
             last: now,

@@ -6,4 +6,5 @@ pub mod input;
 pub mod outdir;
 pub mod output;
 pub mod parquet;
+pub mod records;
 pub mod report;
