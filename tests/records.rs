@@ -139,7 +139,7 @@ fn keyed(segs: &[Value], doc_key: impl Fn(&str) -> String) -> Vec<(String, Value
             let o = s.as_object_mut().unwrap();
             let doc = o.remove("doc_id").unwrap();
             o.remove("id");
-            if let Some(d) = o.get_mut("dup_of") {
+            if let Some(d) = o.get_mut("dup_of").filter(|d| !d.is_null()) {
                 *d = Value::String(doc_key(d.as_str().unwrap()));
             }
             (doc_key(doc.as_str().unwrap()), s)
