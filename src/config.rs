@@ -211,7 +211,7 @@ pub struct NormalizeConfig {
     pub form: NormForm,
     /// CRLF, CR, NEL, LS, PS → LF.
     pub line_endings: bool,
-    /// C0/C1 controls removed (tab and newline kept; form feed → newline).
+    /// C0/C1 controls removed (tab, newline and form feed kept; vertical tab → newline).
     pub controls: bool,
     /// No-break and other Unicode spaces → U+0020.
     pub spaces: bool,

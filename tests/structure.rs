@@ -211,14 +211,18 @@ fn keep_boilerplate_emits_kinds() {
 }
 
 /// Hard-wrapped text: paragraphs rebuilt, words split across lines rejoined and flagged,
-/// compounds kept, page number dropped.
+/// compounds kept. The `12` that ends `blank_after_every_line` (one page of an extraction, no
+/// form feed, no other page number) shows no pages, so it stays text.
 #[test]
 fn hard_wrapped_paragraphs() {
     let case = manifest().join("tests/fixtures/structure-wrapped");
     let segs = parse(&run_case(&case, ""));
     for doc in ["blank_after_every_line", "paragraphs_separated"] {
         let d = of_doc(&segs, doc);
-        let paras: Vec<_> = d.iter().filter(|s| s["kind"] == "paragraph").collect();
+        let paras: Vec<_> = d
+            .iter()
+            .filter(|s| s["kind"] == "paragraph" && text(s) != "12")
+            .collect();
         // Four source paragraphs; a full line that ends a sentence may end a paragraph too.
         assert!((4..=6).contains(&paras.len()), "{doc}: {}", paras.len());
         assert_eq!(d[0]["kind"], "heading", "{doc}");
@@ -235,6 +239,7 @@ fn hard_wrapped_paragraphs() {
             .as_array()
             .unwrap()
             .contains(&"dehyphenated".into())));
-        assert!(!d.iter().any(|s| text(s) == "12"), "{doc}: page number");
+        let lone = d.iter().any(|s| text(s) == "12");
+        assert_eq!(lone, doc == "blank_after_every_line", "{doc}: lone number");
     }
 }

@@ -3,8 +3,9 @@
 //! Two phases, each skipped when it has nothing to do (clean text is borrowed, never copied):
 //!
 //! 1. **Character rules**, each with a switch in `[normalize]`: CRLF and CR to LF (and NEL, LS,
-//!    PS); C0/C1 controls removed except tab and newline (form feed, which PDF extractors put
-//!    between pages, becomes a newline); no-break and other spaces to a plain space; soft hyphens,
+//!    PS); C0/C1 controls removed except tab, newline and form feed (which PDF extractors put
+//!    between pages: the structure stage reads it as a page break; vertical tab becomes a
+//!    newline); no-break and other spaces to a plain space; soft hyphens,
 //!    stray BOMs and explicit bidi embedding/override/isolate controls removed; Arabic
 //!    presentation forms mapped to the standard letters and Latin/Armenian ligatures split even
 //!    under NFC, because PDF extractors emit them. ZWJ and ZWNJ are kept (Persian and Indic words
@@ -254,7 +255,9 @@ impl Normalizer {
                 }
             }
             '\u{85}' | '\u{2028}' | '\u{2029}' if cfg.line_endings => Action::Char('\n'),
-            '\u{0C}' | '\u{0B}' if cfg.controls => Action::Char('\n'),
+            // A form feed (a page break) is whitespace that the structure stage reads.
+            '\u{0C}' => Action::Keep,
+            '\u{0B}' if cfg.controls => Action::Char('\n'),
             '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' if cfg.controls && c != '\r' => Action::Drop,
             '\u{A0}'
             | '\u{1680}'
@@ -547,7 +550,7 @@ mod tests {
     #[test]
     fn line_endings_and_controls() {
         assert_eq!(norm("a\r\nb\rc\u{85}d"), "a\nb\nc\nd");
-        assert_eq!(norm("a\u{0}b\u{7}c\u{9C}d\u{0C}e"), "abcd\ne");
+        assert_eq!(norm("a\u{0}b\u{7}c\u{9C}d\u{0B}e\u{0C}f"), "abcd\ne\u{0C}f");
         assert_eq!(norm("tab\tkept"), "tab\tkept");
     }
 

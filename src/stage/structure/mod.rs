@@ -9,12 +9,13 @@
 //!
 //! `reflow` mode (the default) works from measured line statistics, never from a file name:
 //!
-//! 1. **Boilerplate lines** are recognised one by one: separators (`* * *`, `__________`),
-//!    page numbers alone on a line (`12`, `- 12 -`, `Page 3 of 10`, `iv`), table-of-contents
-//!    entries (a title, then dot leaders, a tab or wide spaces, then a page number; the short
-//!    title line right above such a run, e.g. `CONTENTS`, goes with it), and running headers and
-//!    footers (a short line repeated at least three times, digits folded, that mostly sits next
-//!    to a page number).
+//! 1. **Boilerplate lines**: separators (`* * *`, `__________`), table-of-contents entries (a
+//!    title, then dot leaders, a tab or wide spaces, then a page number; the short title line
+//!    right above such a run, e.g. `CONTENTS`, goes with it), and — only where the text shows
+//!    pages (form feeds, page numbers in a sequence spaced as pages, the title repeated at
+//!    page-like intervals) — page numbers alone on a line (`12`, `- 12 -`, `Page 3 of 10`, `iv`)
+//!    and running headers and footers (a short line at two page edges; the document's title
+//!    stays). Text that was never a page keeps its lone `2` and its repeated lines.
 //! 2. **Wrap width per region**: for every text line, the width of the lines around it (nine
 //!    lines) — the largest length that at least three of them, and 40 % of them, come within 20 %
 //!    of. A region without such a width (one paragraph per line, short title lines) is not
@@ -70,7 +71,7 @@ use std::ops::Range;
 use crate::config::{StructureConfig, StructureMode};
 use crate::doc::{Block, BlockKind, DropReason, Flags};
 
-use boilerplate::{mark_headers_footers, mark_toc};
+use boilerplate::{mark_pages, mark_toc};
 use headings::{emphasis_markers, is_heading_rendered};
 use hyphen::{count_forms, split_word, HyphenBreak};
 pub use lines::{lines, trim_range};
@@ -228,7 +229,7 @@ impl Structurer {
         lines.clear();
         lines.extend(self::lines(text).map(|r| Line::new(text, r)));
         mark_toc(text, lines, marks);
-        mark_headers_footers(text, lines);
+        mark_pages(text, lines);
         // The text lines' indices, for the widths (`nonblank` is filled again below; `u32`, as
         // the line offsets).
         measure_widths(lines, nonblank);

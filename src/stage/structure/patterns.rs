@@ -119,6 +119,63 @@ pub(super) fn is_page_number(s: &str) -> bool {
     }
 }
 
+/// The value of a lower-case roman numeral (`iv` → 4), if it is one written the usual way.
+fn roman_value(t: &str) -> Option<u32> {
+    let v = |b: u8| match b {
+        b'i' => 1,
+        b'v' => 5,
+        b'x' => 10,
+        b'l' => 50,
+        b'c' => 100,
+        _ => 0,
+    };
+    let b = t.as_bytes();
+    let mut total = 0i32;
+    for (k, &x) in b.iter().enumerate() {
+        let a = v(x);
+        if a == 0 {
+            return None;
+        }
+        if b.get(k + 1).is_some_and(|&y| v(y) > a) {
+            total -= a;
+        } else {
+            total += a;
+        }
+    }
+    (total > 0).then_some(total as u32)
+}
+
+/// What a page number line says: the number of its page, and whether the line names its page
+/// by itself (`Page 3 of 10`, `3 of 10`, `3 / 10` with the first number at most the second),
+/// which a lone `12` or `iv` does not. `None` for a line that is not [`is_page_number`], and for
+/// one framed on one side only (`-1`, `(3`).
+pub(super) fn page_value(s: &str) -> Option<(u32, bool)> {
+    if !is_page_number(s) {
+        return None;
+    }
+    // A frame on one side only is not one: `-1` is a number, `- 1 -` a page's.
+    if s.starts_with(is_page_frame) != s.ends_with(is_page_frame) {
+        return None;
+    }
+    let words: Vec<&str> = s.trim_matches(is_page_frame).split_whitespace().collect();
+    let num = |w: &str| w.parse::<u32>().ok();
+    let one = |w: &str| -> Option<(u32, bool)> {
+        if let Some((a, b)) = w.split_once('/') {
+            let (a, b) = (num(a)?, num(b)?);
+            return Some((a, 1 <= a && a <= b));
+        }
+        num(w).or_else(|| roman_value(w)).map(|v| (v, false))
+    };
+    match words[..] {
+        [w] | [_, w] => one(w),
+        [a, _, b] | [_, a, _, b] => {
+            let (a, b) = (num(a)?, num(b)?);
+            Some((a, 1 <= a && a <= b))
+        }
+        _ => None,
+    }
+}
+
 /// The characters that mark a list item by themselves (`- `, `• `, `* `, `→ `).
 #[inline]
 fn is_bullet(c: char) -> bool {
@@ -271,12 +328,27 @@ mod tests {
         for s in ["2021", "Page one", "12 apples", "I"] {
             assert!(!is_page_number(s), "{s}");
         }
-        let t = "First paragraph ends here.\n\n12\n\n* * *\n\nSecond one.\n";
+        // A page number only where the text shows pages (here a form feed after it).
+        let t = "First paragraph ends here.\n\n12\n\u{c}* * *\n\nSecond one.\n";
         let kinds: Vec<_> = run(t).into_iter().map(|(k, _)| k).collect();
         assert_eq!(
             kinds,
             vec!["paragraph", "page_number", "separator", "paragraph"]
         );
+        let kinds: Vec<_> = run(&t.replace('\u{c}', "\n"))
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec!["paragraph", "paragraph", "separator", "paragraph"]
+        );
+        assert_eq!(page_value("- 12 -"), Some((12, false)));
+        assert_eq!(page_value("-12"), None);
+        assert_eq!(page_value("Page 3 of 10"), Some((3, true)));
+        assert_eq!(page_value("4 / 10"), Some((4, true)));
+        assert_eq!(page_value("11 / 10"), Some((11, false)));
+        assert_eq!(page_value("xiv"), Some((14, false)));
     }
 
     #[test]
