@@ -109,7 +109,7 @@ pub struct EncodingOverride {
     /// The compiled glob.
     pub matcher: globset::GlobMatcher,
     /// The encoding forced on matching files.
-    pub encoding: &'static encoding_rs::Encoding,
+    pub encoding: crate::stage::decode::DocEncoding,
 }
 
 /// How input files are read: as one document each, or as collections of records.
@@ -1029,10 +1029,11 @@ impl Config {
                 if let Err(e) = globset::Glob::new(glob) {
                     return Err(format!("bad glob `{glob}`: {e}"));
                 }
-                if encoding_rs::Encoding::for_label(enc.as_bytes()).is_none() {
+                if crate::stage::decode::DocEncoding::for_label(enc).is_none() {
                     return Err(format!(
                         "unknown encoding `{enc}` for `{glob}` (use a WHATWG label such as \
-                         `windows-1256`, `koi8-r`, `shift_jis`, `utf-16le`)"
+                         `windows-1256`, `koi8-r`, `shift_jis`, `utf-16le`, a DOS or EBCDIC \
+                         code page such as `cp437`, `cp850`, `cp037`, or `utf-32le`)"
                     ));
                 }
                 Ok(())
@@ -1041,7 +1042,7 @@ impl Config {
             for (glob, enc) in raw {
                 if let (Ok(g), Some(e)) = (
                     globset::Glob::new(&glob),
-                    encoding_rs::Encoding::for_label(enc.as_bytes()),
+                    crate::stage::decode::DocEncoding::for_label(&enc),
                 ) {
                     overrides.push(EncodingOverride {
                         glob,
@@ -1231,7 +1232,10 @@ mod tests {
         let src = "[decode]\nencodings = { \"legacy/*.txt\" = \"windows-1256\" }\n";
         let c = Config::from_toml_str(src, "p").unwrap();
         assert_eq!(c.decode.overrides.len(), 1);
-        assert_eq!(c.decode.overrides[0].encoding, encoding_rs::WINDOWS_1256);
+        assert_eq!(
+            c.decode.overrides[0].encoding,
+            crate::stage::decode::DocEncoding::Whatwg(encoding_rs::WINDOWS_1256)
+        );
         let bad = "[decode]\nencodings = { \"*.txt\" = \"klingon\" }\n";
         assert!(Config::from_toml_str(bad, "p").is_err());
     }
@@ -1295,7 +1299,10 @@ mod tests {
             }
         }
         let c = Config::from_toml_str("[decode.encodings]\n\"x/*\" = \"koi8-r\"\n", "p").unwrap();
-        assert_eq!(c.decode.overrides[0].encoding, encoding_rs::KOI8_R);
+        assert_eq!(
+            c.decode.overrides[0].encoding,
+            crate::stage::decode::DocEncoding::Whatwg(encoding_rs::KOI8_R)
+        );
     }
 
     #[test]

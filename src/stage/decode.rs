@@ -15,6 +15,8 @@ use std::borrow::Cow;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
 use crate::config::{DecodeConfig, EncodingOverride};
+use crate::stage::codepage::{self, CodePage, Family};
+use crate::stage::coherence;
 use crate::text::spanmap::{SpanMap, SpanMapBuilder};
 
 /// The encodings that encoding_rs lacks.
@@ -29,6 +31,8 @@ pub enum Utf32 {
 pub enum DocEncoding {
     Whatwg(&'static Encoding),
     Utf32(Utf32),
+    /// A DOS or EBCDIC code page (`stage::codepage`).
+    CodePage(&'static CodePage),
 }
 
 impl DocEncoding {
@@ -39,6 +43,23 @@ impl DocEncoding {
             DocEncoding::Whatwg(e) => e.name(),
             DocEncoding::Utf32(Utf32::Le) => "UTF-32LE",
             DocEncoding::Utf32(Utf32::Be) => "UTF-32BE",
+            DocEncoding::CodePage(cp) => cp.name,
+        }
+    }
+
+    /// The encoding a label names: a WHATWG label (`windows-1256`, `latin1`, `sjis`), a DOS or
+    /// EBCDIC code page (`cp437`, `ibm850`, `cp037`, `ibm1140`), or `utf-32le` / `utf-32be`.
+    pub fn for_label(label: &str) -> Option<DocEncoding> {
+        if let Some(e) = Encoding::for_label(label.as_bytes()) {
+            return Some(DocEncoding::Whatwg(e));
+        }
+        if let Some(cp) = CodePage::for_label(label) {
+            return Some(DocEncoding::CodePage(cp));
+        }
+        match label.trim().to_ascii_lowercase().as_str() {
+            "utf-32le" | "utf32le" => Some(DocEncoding::Utf32(Utf32::Le)),
+            "utf-32be" | "utf32be" => Some(DocEncoding::Utf32(Utf32::Be)),
+            _ => None,
         }
     }
 }
@@ -52,6 +73,8 @@ pub enum Evidence {
     Sniffed,
     MostlyUtf8,
     Detector,
+    /// Chosen among candidate encodings by how well the decoded text reads (`stage::coherence`).
+    Coherence,
 }
 
 impl Evidence {
@@ -63,6 +86,7 @@ impl Evidence {
             Evidence::Sniffed => "byte_pattern",
             Evidence::MostlyUtf8 => "mostly_utf8",
             Evidence::Detector => "detector",
+            Evidence::Coherence => "coherence",
         }
     }
 }
@@ -128,25 +152,51 @@ impl Decoder {
             .iter()
             .find(|o| o.matcher.is_match(id))
             .map(|o| o.encoding);
-        self.decode(raw, forced)
+        self.decode_as(raw, forced)
     }
 
-    /// Decodes `raw`, with `forced` taking precedence over any detection but a BOM of the same
-    /// encoding family.
+    /// Decodes `raw`, with `forced` (a WHATWG encoding) taking precedence over any detection
+    /// but a BOM of the same encoding family.
+    #[cfg(any(test, feature = "internals"))]
     pub fn decode<'a>(
         &self,
         raw: &'a [u8],
         forced: Option<&'static Encoding>,
     ) -> Result<Decoded<'a>, DecodeError> {
-        if let Some(enc) = forced {
-            let (bom_len, bom) = match Encoding::for_bom(raw) {
-                Some((e, n)) if e == enc => (n, true),
-                _ => (0, false),
+        self.decode_as(raw, forced.map(DocEncoding::Whatwg))
+    }
+
+    /// [`Self::decode`] with any encoding forced, code pages and UTF-32 included.
+    pub fn decode_as<'a>(
+        &self,
+        raw: &'a [u8],
+        forced: Option<DocEncoding>,
+    ) -> Result<Decoded<'a>, DecodeError> {
+        if let Some(forced) = forced {
+            let mut d = match forced {
+                DocEncoding::Whatwg(enc) => {
+                    let (bom_len, bom) = match Encoding::for_bom(raw) {
+                        Some((e, n)) if e == enc => (n, true),
+                        _ => (0, false),
+                    };
+                    let mut d = decode_with(enc, raw, bom_len);
+                    d.bom = bom;
+                    d
+                }
+                DocEncoding::Utf32(kind) => {
+                    let bom: &[u8] = match kind {
+                        Utf32::Le => &[0xFF, 0xFE, 0, 0],
+                        Utf32::Be => &[0, 0, 0xFE, 0xFF],
+                    };
+                    let has_bom = raw.starts_with(bom);
+                    let mut d = decode_utf32(raw, if has_bom { 4 } else { 0 }, kind);
+                    d.bom = has_bom;
+                    d
+                }
+                DocEncoding::CodePage(cp) => decode_code_page(cp, raw),
             };
-            let mut d = decode_with(enc, raw, bom_len);
             d.evidence = Evidence::Forced;
             d.confidence = 1.0;
-            d.bom = bom;
             return Ok(d);
         }
         // UTF-32 BOMs first: FF FE 00 00 also starts like a UTF-16LE BOM.
@@ -164,6 +214,13 @@ impl Decoder {
         if !has_nul {
             // simdutf8 validates 16 or 32 bytes per step where the CPU allows (same answer as std).
             if let Ok(text) = simdutf8::basic::from_utf8(raw) {
+                // ISO-2022-JP is 7-bit, hence valid UTF-8: its escape sequences tell it.
+                if memchr::memchr(0x1B, raw).is_some() && is_iso_2022_jp(raw) {
+                    let mut d = decode_with(encoding_rs::ISO_2022_JP, raw, 0);
+                    d.evidence = Evidence::Sniffed;
+                    d.confidence = 0.99;
+                    return Ok(d);
+                }
                 if self.skip_binary {
                     // `raw` has no NUL byte (`has_nul` above).
                     if let Some(err) = control_evidence(raw) {
@@ -215,6 +272,16 @@ impl Decoder {
         {
             enc = encoding_rs::KOI8_R;
         }
+        if let Some((choice, conf)) = choose_by_coherence(raw, enc, sure) {
+            let mut d = match choice {
+                DocEncoding::Whatwg(e) => decode_with(e, raw, 0),
+                DocEncoding::CodePage(cp) => decode_code_page(cp, raw),
+                DocEncoding::Utf32(k) => decode_utf32(raw, 0, k),
+            };
+            d.evidence = Evidence::Coherence;
+            d.confidence = conf;
+            return Ok(d);
+        }
         let mut d = decode_with(enc, raw, 0);
         d.evidence = Evidence::Detector;
         let base = if sure { 0.9 } else { 0.5 };
@@ -222,6 +289,194 @@ impl Decoder {
         let chars = d.text.len().max(1) as f32;
         d.confidence = base * (1.0 - (d.invalid_sequences as f32 * 20.0 / chars).min(0.9));
         Ok(d)
+    }
+}
+
+/// ISO-2022-JP: 7-bit bytes with its escape sequences into JIS X 0208 (`ESC $ B`, `ESC $ @`)
+/// and back, and no error when decoded as such.
+fn is_iso_2022_jp(raw: &[u8]) -> bool {
+    if !raw.is_ascii() {
+        return false;
+    }
+    let into_jis = memchr::memmem::find(raw, b"\x1B$B").is_some()
+        || memchr::memmem::find(raw, b"\x1B$@").is_some();
+    into_jis && {
+        let (_, had_errors) = encoding_rs::ISO_2022_JP.decode_without_bom_handling(raw);
+        !had_errors
+    }
+}
+
+/// Whether a sample looks like EBCDIC text: many 0x40 (its space) and few 0x20, most other
+/// bytes in EBCDIC's letter and digit ranges.
+fn looks_ebcdic(sample: &[u8]) -> bool {
+    if sample.len() < 16 {
+        return false;
+    }
+    let n = sample.len();
+    let spaces = sample.iter().filter(|&&b| b == 0x40).count();
+    let ascii_spaces = sample.iter().filter(|&&b| b == 0x20).count();
+    let letters = sample
+        .iter()
+        .filter(|&&b| matches!(b, 0x81..=0x89 | 0x91..=0x99 | 0xA2..=0xA9 | 0xC1..=0xC9 | 0xD1..=0xD9 | 0xE2..=0xE9 | 0xF0..=0xF9))
+        .count();
+    spaces * 25 >= n && ascii_spaces * 4 < spaces && letters * 2 >= n
+}
+
+/// The candidates read against chardetng's guess: the code pages its statistics cannot name
+/// (DOS, Mac), and the WHATWG siblings of its guess that differ from it in a few letters or
+/// quotes.
+fn candidates(guess: &'static Encoding, ebcdic: bool) -> Vec<DocEncoding> {
+    use encoding_rs::*;
+    let mut v = vec![DocEncoding::Whatwg(guess)];
+    if ebcdic {
+        v.extend([
+            DocEncoding::CodePage(&codepage::IBM037),
+            DocEncoding::CodePage(&codepage::IBM500),
+            DocEncoding::CodePage(&codepage::IBM01140),
+        ]);
+        return v;
+    }
+    v.extend(
+        codepage::ALL
+            .iter()
+            .filter(|cp| cp.family == Family::Dos)
+            .map(|&cp| DocEncoding::CodePage(cp)),
+    );
+    for e in [IBM866, MACINTOSH, X_MAC_CYRILLIC] {
+        v.push(DocEncoding::Whatwg(e));
+    }
+    let siblings: &[&'static Encoding] = if guess == WINDOWS_1257 {
+        &[ISO_8859_13, ISO_8859_4]
+    } else if guess == WINDOWS_1250 || guess == ISO_8859_2 {
+        &[ISO_8859_2, ISO_8859_16, WINDOWS_1250]
+    } else if guess == KOI8_R {
+        &[KOI8_U]
+    } else {
+        &[]
+    };
+    v.extend(siblings.iter().map(|&e| DocEncoding::Whatwg(e)));
+    v.dedup();
+    let mut seen = Vec::new();
+    v.retain(|e| {
+        let fresh = !seen.contains(e);
+        seen.push(*e);
+        fresh
+    });
+    v
+}
+
+/// Decodes a sample with a candidate, for reading only (no map).
+fn decode_sample(enc: DocEncoding, sample: &[u8]) -> String {
+    match enc {
+        DocEncoding::Whatwg(e) => e.decode_without_bom_handling(sample).0.into_owned(),
+        DocEncoding::CodePage(cp) => {
+            let mut s = String::new();
+            cp.decode_into(sample, &mut s);
+            s
+        }
+        DocEncoding::Utf32(_) => String::new(),
+    }
+}
+
+/// Cost of a reading, with EBCDIC's punctuation that only a wrong EBCDIC page gives (`¢`, `¬`,
+/// `|` where the other page has `[`, `!`, `]`).
+fn ebcdic_odd(text: &str) -> f32 {
+    let odd = text
+        .chars()
+        .filter(|c| matches!(c, '¢' | '¬' | '|' | '¤'))
+        .count();
+    let n = text.chars().count().max(1);
+    50.0 * odd as f32 / n as f32
+}
+
+/// How much better a candidate must read than chardetng's guess to replace it (cost units of
+/// [`coherence::Reading::cost`]); more when chardetng says it is sure.
+const SWITCH_MARGIN: f32 = 0.15;
+const SWITCH_MARGIN_SURE: f32 = 0.3;
+
+/// Reads the decodings of the sample with each candidate and returns the one that reads as
+/// real language, with its confidence, when it is not chardetng's guess (or the file is EBCDIC,
+/// which chardetng cannot name).
+fn choose_by_coherence(
+    raw: &[u8],
+    guess: &'static Encoding,
+    sure: bool,
+) -> Option<(DocEncoding, f32)> {
+    let sample = &raw[..raw.len().min(SNIFF_BYTES)];
+    let ebcdic = looks_ebcdic(sample);
+    if !ebcdic && !guess.is_single_byte() {
+        return None;
+    }
+    let high = if ebcdic {
+        sample.len()
+    } else {
+        sample.iter().filter(|&&b| b >= 0x80).count()
+    };
+    let readings: Vec<(DocEncoding, coherence::Reading, f32)> = candidates(guess, ebcdic)
+        .into_iter()
+        .map(|e| {
+            let text = decode_sample(e, sample);
+            let odd = if ebcdic { ebcdic_odd(&text) } else { 0.0 };
+            (e, coherence::read(&text, high), odd)
+        })
+        .collect();
+    let mut costs: Vec<(DocEncoding, f32)> = readings
+        .iter()
+        .map(|(e, r, odd)| (*e, r.cost() + odd))
+        .collect();
+    let guess_cost = costs[0].1;
+    if ebcdic {
+        // chardetng's guess is no candidate for EBCDIC bytes, only the measure of how wrong an
+        // ASCII-based reading is.
+        costs[0].1 = f32::INFINITY;
+    }
+    // The first of equal costs wins: chardetng's guess, then the list order.
+    let (best, best_cost) = costs
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by(|(i, a), (j, b)| a.1.total_cmp(&b.1).then(i.cmp(j)))
+        .map(|(_, x)| x)?;
+    if best == DocEncoding::Whatwg(guess) {
+        return None;
+    }
+    let margin = if sure {
+        SWITCH_MARGIN_SURE
+    } else {
+        SWITCH_MARGIN
+    };
+    if !ebcdic && best_cost + margin > guess_cost {
+        return None;
+    }
+    // Confidence from the gap to the next best reading.
+    let second = costs
+        .iter()
+        .filter(|(e, _)| *e != best)
+        .map(|&(_, c)| c)
+        .fold(f32::INFINITY, f32::min)
+        .min(guess_cost);
+    let gap = (second - best_cost).max(0.0);
+    let conf = 0.5 + 0.49 * (1.0 - (-gap / 0.5).exp());
+    Some((best, conf))
+}
+
+/// Decodes `raw` with a DOS or EBCDIC code page: byte `i` is character `i`.
+fn decode_code_page(cp: &'static CodePage, raw: &[u8]) -> Decoded<'static> {
+    let mut text = String::new();
+    let (invalid, first) = cp.decode_into(raw, &mut text);
+    let mut b = SpanMapBuilder::with_offset(0);
+    for c in text.chars() {
+        b.char_units(c.len_utf8(), 1);
+    }
+    Decoded {
+        text: Cow::Owned(text),
+        encoding: DocEncoding::CodePage(cp),
+        evidence: Evidence::Detector,
+        confidence: 1.0,
+        bom: false,
+        invalid_sequences: invalid,
+        first_invalid: first,
+        map: b.finish(),
     }
 }
 
@@ -699,5 +954,91 @@ mod tests {
         // no zero bytes must not look like UTF-16.
         let (koi, _, _) = encoding_rs::KOI8_R.encode("Привет, как дела? Всё хорошо, спасибо.");
         assert!(sniff_utf16(&koi).is_none());
+    }
+
+    /// UDHR article 1 in French, German and Russian (real text), encoded by each code page.
+    const FR: &str = "Tous les êtres humains naissent libres et égaux en dignité et en droits. \
+        Ils sont doués de raison et de conscience et doivent agir les uns envers les autres \
+        dans un esprit de fraternité.";
+    const DE: &str = "Alle Menschen sind frei und gleich an Würde und Rechten geboren. Sie sind \
+        mit Vernunft und Gewissen begabt und sollen einander im Geist der Brüderlichkeit \
+        begegnen. Größe, Straße, Bühne, Übung, Äpfel, Öl.";
+
+    fn encode(cp: &CodePage, s: &str) -> Vec<u8> {
+        s.chars().map(|c| cp.byte_of(c).unwrap()).collect()
+    }
+
+    #[test]
+    fn code_pages_detected_and_mapped() {
+        for (cp, text) in [
+            (&codepage::IBM850, FR),
+            (&codepage::IBM437, DE),
+            (&codepage::IBM037, DE),
+            (&codepage::IBM500, FR),
+        ] {
+            let raw = encode(cp, text);
+            let d = dec().decode(&raw, None).unwrap();
+            assert_eq!(d.text, text, "{}", cp.name);
+            // IBM437 and IBM850 agree on these letters: either is right.
+            assert!(
+                matches!(d.encoding, DocEncoding::CodePage(_)),
+                "{}",
+                cp.name
+            );
+            assert_eq!(d.evidence, Evidence::Coherence);
+            // One byte, one character.
+            let k = text.char_indices().nth(20).unwrap().0;
+            assert_eq!(
+                d.map
+                    .range(k..k + text[k..].chars().next().unwrap().len_utf8()),
+                20..21
+            );
+        }
+    }
+
+    #[test]
+    fn forced_code_page_and_utf32() {
+        let raw = encode(&codepage::IBM852, "Všichni lidé rodí se svobodní");
+        let forced = DocEncoding::for_label("cp852").unwrap();
+        let d = dec().decode_as(&raw, Some(forced)).unwrap();
+        assert_eq!(d.text, "Všichni lidé rodí se svobodní");
+        assert_eq!(d.evidence, Evidence::Forced);
+        let forced = DocEncoding::for_label("UTF-32LE").unwrap();
+        let raw: Vec<u8> = "añ"
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        assert_eq!(dec().decode_as(&raw, Some(forced)).unwrap().text, "añ");
+    }
+
+    #[test]
+    fn iso_2022_jp_recognised() {
+        let text =
+            "すべての人間は、生まれながらにして自由であり、かつ、尊厳と権利とについて平等である。";
+        let (raw, _, _) = encoding_rs::ISO_2022_JP.encode(text);
+        let d = dec().decode(&raw, None).unwrap();
+        assert_eq!(d.encoding.name(), "ISO-2022-JP");
+        assert_eq!(d.text, text);
+        // Plain ASCII with an escape character stays UTF-8.
+        let d = dec()
+            .decode(b"colour \x1B[1mbold\x1B[0m text", None)
+            .unwrap();
+        assert_eq!(d.encoding.name(), "UTF-8");
+    }
+
+    #[test]
+    fn legacy_whatwg_text_keeps_its_encoding() {
+        for (enc, text) in [
+            (encoding_rs::WINDOWS_1252, FR),
+            (encoding_rs::WINDOWS_1252, DE),
+            (
+                encoding_rs::WINDOWS_1251,
+                "Все люди рождаются свободными и равными в своем достоинстве и правах.",
+            ),
+        ] {
+            let (raw, _, _) = enc.encode(text);
+            let d = dec().decode(&raw, None).unwrap();
+            assert_eq!(d.text, text, "{}", enc.name());
+        }
     }
 }

@@ -13,6 +13,9 @@
 //! | [`filter`] | segments | drop reasons |
 //! | [`dedup`] | segments | fingerprints (workers), keep-first decisions (ordered) |
 
+pub mod codepage;
+mod codepage_tables;
+pub mod coherence;
 pub mod decode;
 pub mod dedup;
 pub mod filter;
