@@ -301,7 +301,7 @@ impl Segmenter {
         split: &mut Vec<usize>,
     ) -> SegKind {
         if self.unit == SegmentUnit::Sentence && DropReason::from_block(block.kind).is_none() {
-            self.scan::<true>(text, block.range.clone(), out, Some(split));
+            self.scan::<true>(text, block.range.clone(), &block.elide, out, Some(split));
             SegKind::Sentence
         } else {
             out.push(block.range.clone());
@@ -312,16 +312,18 @@ impl Segmenter {
     /// Splits `text[range]` into sentences: trimmed, non-empty, in order, not overlapping.
     #[cfg(any(test, feature = "internals"))]
     pub fn sentences(&self, text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
-        self.scan::<true>(text, range, out, None);
+        self.scan::<true>(text, range, &[], out, None);
     }
 
     /// [`Segmenter::sentences`]; `FAST` jumps from one possible terminator to the next
     /// ([`find_terminator`]), otherwise every character is decoded and asked (the reference the
-    /// tests compare with).
+    /// tests compare with). `elide` are the block's elided ranges (sorted): a cut of a long
+    /// sentence never falls inside one.
     fn scan<const FAST: bool>(
         &self,
         text: &str,
         range: Range<usize>,
+        elide: &[Range<usize>],
         out: &mut Vec<Range<usize>>,
         mut split: Option<&mut Vec<usize>>,
     ) {
@@ -402,12 +404,12 @@ impl Segmenter {
                 quoted,
             );
             if boundary {
-                self.push(text, start..j, out, &mut split);
+                self.push(text, start..j, elide, out, &mut split);
                 start = j;
             }
             i = j.max(i + 1);
         }
-        self.push(text, start..end, out, &mut split);
+        self.push(text, start..end, elide, out, &mut split);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -485,11 +487,13 @@ impl Segmenter {
     /// Pushes a trimmed, non-empty sentence, cutting ones longer than `max_bytes` at the last
     /// space before the limit (in its second half), else at the last grapheme boundary before
     /// it, so that a cut never separates a base from its marks; the pieces' indices go to
-    /// `split`.
+    /// `split`. A space or limit inside an elided range (the line break of a rejoined
+    /// `adipis-⏎cing`, an emphasis marker) is never a cut: the word would be cut in two.
     fn push(
         &self,
         text: &str,
         range: Range<usize>,
+        elide: &[Range<usize>],
         out: &mut Vec<Range<usize>>,
         split: &mut Option<&mut Vec<usize>>,
     ) {
@@ -508,14 +512,26 @@ impl Segmenter {
                 v.push(out.len() - 1);
             }
         };
+        // The elided range that holds byte `k`, if any (binary search: linear segmentation).
+        let elided_at = |k: usize| {
+            let i = elide.partition_point(|e| e.end <= k);
+            elide.get(i).filter(|e| e.start <= k).cloned()
+        };
         while r.end - s > self.max_bytes {
-            let cut = grapheme_floor(text, s, s + self.max_bytes);
-            // Prefer the last space before the limit.
-            let window = &text[s..cut];
-            let at = window
-                .rfind(char::is_whitespace)
-                .filter(|&k| k > self.max_bytes / 2)
-                .map_or(cut, |k| s + k);
+            let mut cut = grapheme_floor(text, s, s + self.max_bytes);
+            if let Some(e) = elided_at(cut) {
+                if e.start > s && e.start < cut {
+                    cut = e.start;
+                }
+            }
+            // Prefer the last space before the limit (in the second half, outside elided
+            // ranges).
+            let at = text[s..cut]
+                .char_indices()
+                .rev()
+                .take_while(|&(k, _)| k > self.max_bytes / 2)
+                .find(|&(k, c)| c.is_whitespace() && elided_at(s + k).is_none())
+                .map_or(cut, |(k, _)| s + k);
             let piece = trim(text, s..at);
             if !piece.is_empty() {
                 piece_of(piece, out);
@@ -642,8 +658,8 @@ mod tests {
     /// every character, for `range` of `s`.
     fn check_steps(seg: &Segmenter, s: &str, range: Range<usize>) {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        seg.scan::<true>(s, range.clone(), &mut a, None);
-        seg.scan::<false>(s, range.clone(), &mut b, None);
+        seg.scan::<true>(s, range.clone(), &[], &mut a, None);
+        seg.scan::<false>(s, range.clone(), &[], &mut b, None);
         assert_eq!(a, b, "{:?}", &s[range]);
     }
 
@@ -899,6 +915,43 @@ mod tests {
         assert!(out.iter().all(|r| r.len() <= 20));
         let joined: Vec<&str> = out.iter().map(|r| &s[r.clone()]).collect();
         assert_eq!(joined.join(" "), s);
+    }
+
+    /// A hard-wrapped sentence longer than the limit, each line ending in a hyphen the
+    /// structure stage rejoined (the `-` and line break elided): no cut falls inside an elided
+    /// range, so no word is cut in two at its join (constructed text, the shape of
+    /// `benches/shapes.sh`'s hyphen-wrapped input).
+    #[test]
+    fn long_sentences_are_not_cut_inside_elided_ranges() {
+        let line =
+            "Lorem ipsum dolor sit amet consectetur adipis-\ncing elit sed do eiusmod tempor ";
+        let text = format!("{}.", line.repeat(40));
+        let mut block = Block::new(crate::doc::BlockKind::Paragraph, 0..text.len());
+        block.elide = text
+            .match_indices("-\n")
+            .map(|(i, m)| i..i + m.len())
+            .collect();
+        for max in 30..=100 {
+            let mut cfg = Config::default().segment;
+            cfg.max_bytes = max;
+            let seg = Segmenter::new(&cfg);
+            let (mut out, mut split) = (Vec::new(), Vec::new());
+            seg.cut(&text, &block, &mut out, &mut split);
+            assert!(out.len() > 2, "{max}");
+            for r in &out {
+                for e in &block.elide {
+                    let overlaps = r.start < e.end && e.start < r.end;
+                    let inside = r.start <= e.start && e.end <= r.end;
+                    assert!(!overlaps || inside, "{max}: piece {r:?} cuts elided {e:?}");
+                }
+                let piece = &text[r.clone()];
+                assert!(
+                    !piece.ends_with("adipis-") && !piece.ends_with("adipis"),
+                    "{max}: {r:?}"
+                );
+                assert!(!piece.starts_with("cing"), "{max}: {r:?}");
+            }
+        }
     }
 
     /// Text without spaces (the UDHR in Hindi, its spaces taken out) is cut at grapheme
