@@ -235,6 +235,9 @@ impl Stages {
         line.invalid_sequences = decoded.invalid_sequences;
         line.replacement_chars = dec_text.matches('\u{FFFD}').count();
         line.mojibake_repairs = repaired.as_ref().map_or(0, |r| r.repaired.len());
+        if let Some(r) = &repaired {
+            line.mojibake_encodings = r.by_encoding.iter().copied().collect();
+        }
         ProcessedDoc {
             line,
             clean,

@@ -332,6 +332,71 @@ fn bad_inputs_are_recorded_and_the_run_goes_on() {
 }
 
 #[test]
+fn mojibake_of_other_pages_is_repaired_and_reported_by_encoding() {
+    // The Russian and Czech UDHR (real text), their UTF-8 read as windows-1251 and as
+    // windows-1250 and saved again as UTF-8; the Ukrainian one left as it is.
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    fs::create_dir(&raw).unwrap();
+    let rus = udhr("rus.txt")
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let garble = |s: &str, e: &'static encoding_rs::Encoding| {
+        e.decode_without_bom_handling(s.as_bytes()).0.into_owned()
+    };
+    fs::write(raw.join("rus.txt"), garble(&rus, encoding_rs::WINDOWS_1251)).unwrap();
+    let ces = "Všichni lidé rodí se svobodní a sobě rovní co do důstojnosti a práv.";
+    fs::write(raw.join("ces.txt"), garble(ces, encoding_rs::WINDOWS_1250)).unwrap();
+    let ukr = udhr("ukr.txt")
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(raw.join("ukr.txt"), &ukr).unwrap();
+    let out = tmp.path().join("out");
+    let cfg = "[segment]\nunit = \"paragraph\"\n[dedup]\nenabled = false\n";
+    let (code, err) = run(tmp.path(), &raw, &out, Some(cfg), &["-q"]);
+    assert_eq!(code, 0, "{err}");
+    let segs = jsonl(&out.join("segments.jsonl"));
+    let text_of = |id: &str| {
+        segs.iter()
+            .filter(|s| s["doc_id"] == id)
+            .map(|s| s["text"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(squash(&text_of("rus.txt")), squash(&rus));
+    assert_eq!(text_of("ces.txt"), ces);
+    assert_eq!(squash(&text_of("ukr.txt")), squash(&ukr));
+    let docs = jsonl(&out.join("documents.jsonl"));
+    let doc = |id: &str| docs.iter().find(|d| d["doc_id"] == id).unwrap().clone();
+    assert_eq!(
+        doc("rus.txt")["mojibake_encodings"][0]["encoding"],
+        "windows-1251"
+    );
+    assert_eq!(
+        doc("ces.txt")["mojibake_encodings"][0]["encoding"],
+        "windows-1250"
+    );
+    assert_eq!(doc("ukr.txt")["mojibake_encodings"], serde_json::json!([]));
+    assert_eq!(doc("ukr.txt")["mojibake_repairs"], 0);
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let names: Vec<&str> = report["mojibake"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["encoding"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"windows-1251") && names.contains(&"windows-1250"),
+        "{names:?}"
+    );
+}
+
+#[test]
 fn nfd_input_becomes_nfc_and_mojibake_is_repaired() {
     use unicode_normalization::UnicodeNormalization;
     let tmp = tempfile::tempdir().unwrap();

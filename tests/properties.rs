@@ -45,6 +45,11 @@ const PIECES: &[&str] = &[
     "\u{fdf2}",
     "Ã©",
     "â€™",
+    "РџСЂРёРІРµС‚ ",
+    "SlovenÄŤina ",
+    "Ä\u{fffd}",
+    "Ã\u{90}Â¿",
+    "ЦІЛІ ",
     "Ã",
     "\u{fffd}",
     "\u{1f600}",
@@ -145,8 +150,13 @@ proptest! {
             let squash = |t: &str| {
                 t.chars().filter(|c| !c.is_whitespace() && !matches!(c, '*' | '_' | '-' | '•')).collect::<String>()
             };
-            let want = squash(&doc.clean[seg.text.clone()]);
-            let got = squash(&renorm.text);
+            // A repair can rest on the rest of the document (single-sequence words repaired
+            // once the document showed the misreading): for such segments the piece alone is
+            // compared by what no repair changes, its ASCII.
+            let repaired_seg = seg.flags.contains(scriptorium::Flags::REPAIRED_MOJIBAKE);
+            let ascii = |t: String| if repaired_seg { t.chars().filter(char::is_ascii).collect() } else { t };
+            let want = ascii(squash(&doc.clean[seg.text.clone()]));
+            let got = ascii(squash(&renorm.text));
             prop_assert!(got.contains(&want) || want.is_empty(), "{:?} not in {:?}", want, got);
         }
     }

@@ -286,6 +286,10 @@ pub struct DocumentLine {
     pub replacement_chars: usize,
     /// Mojibake runs repaired.
     pub mojibake_repairs: usize,
+    /// The same by the encoding the UTF-8 had been misread as (written as
+    /// `[{"encoding": …, "runs": n}]`).
+    #[serde(serialize_with = "crate::io::report::encoding_runs")]
+    pub mojibake_encodings: BTreeMap<&'static str, usize>,
     /// Segments written (not dropped).
     pub segments: usize,
     /// Dropped segments by reason (written as `[{"reason": …, "segments": n}]`, most first).
@@ -321,6 +325,7 @@ impl DocumentLine {
             invalid_sequences: 0,
             replacement_chars: 0,
             mojibake_repairs: 0,
+            mojibake_encodings: BTreeMap::new(),
             segments: 0,
             dropped: BTreeMap::new(),
             languages: BTreeMap::new(),

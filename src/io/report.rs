@@ -132,6 +132,7 @@ keyed! {
     block_segments: "block" => "segments";
     flag_segments: "flag" => "segments";
     encoding_documents: "encoding" => "documents";
+    encoding_runs: "encoding" => "runs";
     lang_segments: "lang" => "segments";
     script_segments: "script" => "segments";
 }
@@ -327,6 +328,9 @@ pub struct Report {
     pub directions: BTreeMap<&'static str, Count>,
     #[serde(serialize_with = "encoding_documents")]
     pub encodings: BTreeMap<&'static str, u64>,
+    /// Mojibake runs repaired, by the encoding the UTF-8 had been misread as.
+    #[serde(serialize_with = "encoding_runs")]
+    pub mojibake: BTreeMap<&'static str, u64>,
     pub duplicates: Duplicates,
 }
 
@@ -345,6 +349,9 @@ impl Report {
         }
         if line.mojibake_repairs > 0 {
             self.documents.with_mojibake_repaired += 1;
+        }
+        for (e, n) in &line.mojibake_encodings {
+            *self.mojibake.entry(e).or_default() += *n as u64;
         }
         if let Some(e) = line.encoding {
             *self.encodings.entry(e).or_default() += 1;
