@@ -225,6 +225,14 @@ pub struct NormalizeConfig {
     pub arabic_presentation_forms: bool,
     /// Latin and Armenian ligatures split, even under NFC.
     pub ligatures: bool,
+    /// C1 controls that are windows-1252 characters mapped to them (U+0092 → `’`), before
+    /// `controls` would drop them: what a decoder that read windows-1252 as latin-1 left.
+    pub c1_as_windows_1252: bool,
+    /// Terminal escape sequences (`ESC [ … m` colours and other CSI sequences) removed.
+    pub terminal_escapes: bool,
+    /// Full-width Latin letters and digits → ASCII, half-width katakana and Hangul → their
+    /// usual forms (full-width punctuation, which CJK text uses, is kept).
+    pub width: bool,
 }
 
 /// `[structure]`: blocks from lines.
@@ -1074,6 +1082,9 @@ impl Config {
                 bidi_controls: s.get("bidi_controls", true),
                 arabic_presentation_forms: s.get("arabic_presentation_forms", true),
                 ligatures: s.get("ligatures", true),
+                c1_as_windows_1252: s.get("c1_as_windows_1252", true),
+                terminal_escapes: s.get("terminal_escapes", true),
+                width: s.get("width", true),
             };
             s.finish();
             c

@@ -168,7 +168,7 @@ fn may_change(b: &[u8], i: usize) -> bool {
             _ => false,
         },
         0xE3 => at(1) == 0x80 && at(2) == 0x80,
-        0xEF => matches!(at(1), 0xAC..=0xB7 | 0xB9..=0xBB),
+        0xEF => matches!(at(1), 0xAC..=0xB7 | 0xB9..=0xBF),
         _ => false,
     }
 }
@@ -189,6 +189,40 @@ static RULE_LEADS: ByteSet = ByteSet::EMPTY
 #[inline]
 fn find_rule(b: &[u8], i: usize) -> usize {
     RULE_LEADS.find_by(b, i, b.len(), |k| may_change(b, k))
+}
+
+/// The windows-1252 character of a C1 control (`None` for the five bytes windows-1252 leaves
+/// undefined: 0x81, 0x8D, 0x8F, 0x90, 0x9D).
+fn cp1252_c1(c: char) -> Option<char> {
+    const HIGH: [char; 32] = [
+        '€', '\0', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\0', 'Ž', '\0', '\0',
+        '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\0', 'ž', 'Ÿ',
+    ];
+    let u = c as u32;
+    let i = u.checked_sub(0x80)? as usize;
+    HIGH.get(i).copied().filter(|&h| h != '\0')
+}
+
+/// The length of the terminal escape sequence at the start of `b` (which starts with ESC): a
+/// CSI sequence (`ESC [`, parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F, a final
+/// byte 0x40–0x7E) or a two-byte escape (`ESC` and 0x40–0x5F but `[`); `None` when it is not
+/// one (the lone ESC is then a control like any other).
+fn escape_len(b: &[u8]) -> Option<usize> {
+    match b.get(1)? {
+        b'[' => {
+            let mut i = 2;
+            while let Some(&x) = b.get(i) {
+                match x {
+                    0x20..=0x3F if i < 64 => i += 1,
+                    0x40..=0x7E => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+            None
+        }
+        0x40..=0x5F => Some(2),
+        _ => None,
+    }
 }
 
 /// A normalized text and the maps back to its input (empty when nothing changed).
@@ -215,7 +249,10 @@ impl Normalizer {
             || cfg.bom
             || cfg.bidi_controls
             || cfg.arabic_presentation_forms
-            || cfg.ligatures;
+            || cfg.ligatures
+            || cfg.c1_as_windows_1252
+            || cfg.terminal_escapes
+            || cfg.width;
         Normalizer {
             cfg: cfg.clone(),
             any_rule,
@@ -258,6 +295,9 @@ impl Normalizer {
             // A form feed (a page break) is whitespace that the structure stage reads.
             '\u{0C}' => Action::Keep,
             '\u{0B}' if cfg.controls => Action::Char('\n'),
+            '\u{80}'..='\u{9F}' if cfg.c1_as_windows_1252 && cp1252_c1(c).is_some() => {
+                Action::Char(cp1252_c1(c).unwrap_or(c))
+            }
             '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' if cfg.controls && c != '\r' => Action::Drop,
             '\u{A0}'
             | '\u{1680}'
@@ -276,6 +316,15 @@ impl Normalizer {
                 Action::Compat
             }
             '\u{FB00}'..='\u{FB06}' | '\u{FB13}'..='\u{FB17}' if cfg.ligatures => Action::Compat,
+            '\u{FF10}'..='\u{FF19}'
+            | '\u{FF21}'..='\u{FF3A}'
+            | '\u{FF41}'..='\u{FF5A}'
+            | '\u{FF66}'..='\u{FF9F}'
+            | '\u{FFA0}'..='\u{FFDC}'
+                if cfg.width =>
+            {
+                Action::Compat
+            }
             _ => Action::Keep,
         }
     }
@@ -298,8 +347,14 @@ impl Normalizer {
             let mut it = rest.chars();
             let Some(c) = it.next() else { break };
             let next = it.next();
-            let len = c.len_utf8();
-            let act = self.action(c, next);
+            let mut len = c.len_utf8();
+            let mut act = self.action(c, next);
+            if c == '\u{1B}' && self.cfg.terminal_escapes {
+                if let Some(n) = escape_len(rest.as_bytes()) {
+                    len = n;
+                    act = Action::Drop;
+                }
+            }
             if !matches!(act, Action::Keep) {
                 let (o, b) = out.get_or_insert_with(|| {
                     (String::with_capacity(text.len()), SpanMapBuilder::new())
@@ -446,6 +501,8 @@ mod tests {
         cfg.bidi_controls = true;
         cfg.arabic_presentation_forms = true;
         cfg.ligatures = true;
+        cfg.c1_as_windows_1252 = true;
+        cfg.width = true;
         let n = Normalizer::new(&cfg);
         let mut changed = 0;
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
@@ -459,6 +516,43 @@ mod tests {
             }
         }
         assert!(changed > 1000);
+    }
+
+    /// ftfy's other fixers: C1 controls through windows-1252, terminal escapes, width.
+    #[test]
+    fn c1_escapes_and_width() {
+        let n = Normalizer::new(&Config::default().normalize);
+        let norm = |s: &str| n.normalize(s).text.into_owned();
+        assert_eq!(
+            norm("don\u{92}t \u{93}quoted\u{94} \u{80}5"),
+            "don’t “quoted” €5"
+        );
+        // The five undefined bytes stay controls and are dropped.
+        assert_eq!(norm("a\u{81}b\u{9D}c"), "abc");
+        assert_eq!(
+            norm("\u{1b}[1;31mError:\u{1b}[0m file \u{1b}[Knot found"),
+            "Error: file not found"
+        );
+        // A lone ESC is a control; the rest stays.
+        assert_eq!(norm("a\u{1b}"), "a");
+        assert_eq!(norm("ＡＢＣ１２３ ｶﾞｷﾞ"), "ABC123 ガギ");
+        // Full-width punctuation of CJK text is kept.
+        assert_eq!(norm("你好，世界！（测试）"), "你好，世界！（测试）");
+        let mut cfg = Config::default().normalize;
+        cfg.c1_as_windows_1252 = false;
+        cfg.terminal_escapes = false;
+        cfg.width = false;
+        let off = Normalizer::new(&cfg);
+        assert_eq!(off.normalize("don\u{92}t ＡＢ").text, "dont ＡＢ");
+        assert_eq!(off.normalize("\u{1b}[0mx").text, "[0mx");
+        // Maps of an escape point back to it.
+        let r = n.normalize("ab\u{1b}[31mcd");
+        assert_eq!(r.text, "abcd");
+        let mut range = 2..4;
+        for m in &r.maps {
+            range = m.range(range);
+        }
+        assert_eq!(range, 7..9);
     }
 
     /// [`find_rule`] against its byte-at-a-time definition, at every start and with every byte
@@ -550,7 +644,9 @@ mod tests {
     #[test]
     fn line_endings_and_controls() {
         assert_eq!(norm("a\r\nb\rc\u{85}d"), "a\nb\nc\nd");
-        assert_eq!(norm("a\u{0}b\u{7}c\u{9C}d\u{0B}e\u{0C}f"), "abcd\ne\u{0C}f");
+        // U+009C is windows-1252's `œ` (`c1_as_windows_1252`); U+009D is undefined there.
+        assert_eq!(norm("a\u{0}b\u{7}c\u{9D}d\u{0B}e\u{0C}f"), "abcd\ne\u{0C}f");
+        assert_eq!(norm("c\u{9C}ur"), "cœur");
         assert_eq!(norm("tab\tkept"), "tab\tkept");
     }
 
