@@ -1,4 +1,4 @@
-//! Builds the language scorer's n-gram profiles, `src/lang/profiles.bin`, from the training text
+//! Builds the language scorer's n-gram profiles, `src/stage/lang/profiles.bin`, from the training text
 //! in `eval/lang/train/<lang>.txt` (one line of real translated text per line; see
 //! `eval/lang/README.md` for where it comes from).
 //!
@@ -30,7 +30,10 @@ fn bits_for(script: &str, langs: usize) -> u8 {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = PathBuf::from(args.first().map_or("eval/lang/train", |s| s.as_str()));
-    let out = PathBuf::from(args.get(1).map_or("src/lang/profiles.bin", |s| s.as_str()));
+    let out = PathBuf::from(
+        args.get(1)
+            .map_or("src/stage/lang/profiles.bin", |s| s.as_str()),
+    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))

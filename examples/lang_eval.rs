@@ -30,7 +30,15 @@ fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or("eval/lang".into()));
     let tagger = LangTagger::new(&Config::default().language);
     let wl = whatlang::Detector::new();
-    let whatlang = |t: &str| wl.detect(t).map_or("und", |i| i.lang().code());
+    // whatlang gives some macrolanguages (`ara`, `aze`, …): their member in the model.
+    let codes = scriptorium::internals::lang::codes::Codes::get();
+    let whatlang = |t: &str| {
+        let c = wl.detect(t).map_or("und", |i| i.lang().code());
+        match codes.members(c)[..] {
+            [one] => one,
+            _ => c,
+        }
+    };
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     for (set, file) in [

@@ -877,13 +877,11 @@ const SECTIONS: &[&str] = &[
     "filter",
 ];
 
+/// A code of a language list: an individual language of the model, a macrolanguage with a
+/// member in the model, a `lang_Script` tag, or `und` (`stage::lang::codes::check`).
+#[allow(clippy::ptr_arg)] // `get_list` checks each `String` element by reference.
 fn valid_lang_code(code: &String) -> Result<(), String> {
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_lowercase()) {
-        return Err(format!(
-            "`{code}` is not an ISO 639-3 code (three lowercase letters, e.g. `eng`)"
-        ));
-    }
-    Ok(())
+    crate::stage::lang::codes::check(code)
 }
 
 fn any_list<T>(_: &[T]) -> Result<(), String> {

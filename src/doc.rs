@@ -295,8 +295,11 @@ pub struct Segment {
     pub rtl_runs: Vec<(u32, u32)>,
     /// How garbled the text reads, 0 (fluent) to 1; flagged above `[script] garbled_threshold`.
     pub garbled_score: f32,
-    /// The language code (`und` when unknown).
+    /// The language code, ISO 639-3 individual language (`und` when unknown).
     pub lang: &'static str,
+    /// The language and script, FLORES-200 style (`arb_Arab`, `cmn_Hant`; `und_Zyyy` when the
+    /// language is `und`).
+    pub lang_script: &'static str,
     /// The confidence of the language label, 0 to 1.
     pub lang_confidence: f32,
     /// Where the language label came from.
@@ -330,6 +333,7 @@ impl Segment {
             rtl_runs: Vec::new(),
             garbled_score: 0.0,
             lang: "und",
+            lang_script: crate::stage::lang::codes::UND_TAG,
             lang_confidence: 0.0,
             lang_source: LangSource::Segment,
             dup_of: None,

@@ -121,3 +121,42 @@ fn drop_garbled_and_no_bidi_repair() {
         "{report}"
     );
 }
+
+/// Japanese UI messages that name a command in Latin letters (from the Japanese translation of
+/// less's documentation): Han and kana together outnumber the Latin letters, so the segment is
+/// `Jpan` and Japanese.
+#[test]
+fn japanese_with_latin_command_names_is_jpan() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let lines = [
+        "環境変数の設定のために lesskey",
+        "キー割り当て lesskey ファイルを生成する lesskey",
+    ];
+    std::fs::write(
+        raw.join("ja.txt"),
+        format!("{}\n\n{}\n", lines[0], lines[1]),
+    )
+    .unwrap();
+    Command::cargo_bin("scriptorium")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "--quiet"])
+        .assert()
+        .success();
+    let segs: Vec<Value> = std::fs::read_to_string(dir.path().join("processed/segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for l in lines {
+        let s = segs
+            .iter()
+            .find(|s| text(s) == l)
+            .unwrap_or_else(|| panic!("no segment {l:?} in {segs:?}"));
+        assert_eq!(s["script"], "Jpan", "{s}");
+        assert_eq!(s["lang"], "jpn", "{s}");
+        assert_eq!(s["lang_script"], "jpn_Jpan", "{s}");
+    }
+}

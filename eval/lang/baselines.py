@@ -31,18 +31,18 @@ HERE = Path(__file__).resolve().parent
 
 # ISO 639-1 (py3langid) -> evaluation code
 ISO1 = {
-    "af": "afr", "am": "amh", "ar": "ara", "az": "aze", "be": "bel", "bg": "bul",
+    "af": "afr", "am": "amh", "ar": "arb", "az": "azj", "be": "bel", "bg": "bul",
     "bn": "ben", "ca": "cat", "cs": "ces", "da": "dan", "de": "deu", "el": "ell",
-    "en": "eng", "eo": "epo", "es": "spa", "et": "est", "fa": "pes", "fi": "fin",
+    "en": "eng", "eo": "epo", "es": "spa", "et": "ekk", "fa": "pes", "fi": "fin",
     "fr": "fra", "gu": "guj", "he": "heb", "hi": "hin", "hr": "hrv", "hu": "hun",
     "hy": "hye", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat",
-    "km": "khm", "kn": "kan", "ko": "kor", "la": "lat", "lt": "lit", "lv": "lav",
-    "mk": "mkd", "ml": "mal", "mr": "mar", "my": "mya", "ne": "nep", "nl": "nld",
-    "no": "nob", "nb": "nob", "or": "ori", "pa": "pan", "pl": "pol", "pt": "por",
+    "km": "khm", "kn": "kan", "ko": "kor", "la": "lat", "lt": "lit", "lv": "lvs",
+    "mk": "mkd", "ml": "mal", "mr": "mar", "my": "mya", "ne": "npi", "nl": "nld",
+    "no": "nob", "nb": "nob", "or": "ory", "pa": "pan", "pl": "pol", "pt": "por",
     "ro": "ron", "ru": "rus", "si": "sin", "sk": "slk", "sl": "slv", "sn": "sna",
     "sr": "srp", "sv": "swe", "ta": "tam", "te": "tel", "th": "tha", "tk": "tuk",
-    "tl": "tgl", "tr": "tur", "uk": "ukr", "ur": "urd", "uz": "uzb", "vi": "vie",
-    "yi": "yid", "zh": "cmn", "zu": "zul", "ak": "aka",
+    "tl": "tgl", "tr": "tur", "uk": "ukr", "ur": "urd", "uz": "uzn", "vi": "vie",
+    "yi": "ydd", "zh": "cmn", "zu": "zul", "ak": "twi",
 }
 # lingua ISO 639-3 -> evaluation code (where they differ)
 LINGUA = {"zho": "cmn", "fas": "pes", "msa": "msa"}

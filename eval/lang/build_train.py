@@ -92,8 +92,8 @@ def good(s: str, lang: str) -> bool:
 
 LATIN_LANGS = {
     "spa", "por", "ita", "fra", "deu", "pol", "jav", "nob", "dan", "swe", "fin",
-    "tur", "nld", "hun", "ces", "ron", "slv", "hrv", "lit", "lav", "est", "vie",
-    "uzb", "aze", "ind", "tuk", "aka", "zul", "sna", "afr", "lat", "slk", "cat",
+    "tur", "nld", "hun", "ces", "ron", "slv", "hrv", "lit", "lvs", "ekk", "vie",
+    "uzn", "azj", "ind", "tuk", "twi", "zul", "sna", "afr", "lat", "slk", "cat",
     "tgl", "epo", "eng",
 }
 

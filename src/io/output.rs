@@ -149,6 +149,8 @@ fn segment_line(out: &mut Vec<u8>, id: &str, doc_id: &str, seq: usize, s: &Segme
     json_str(out, &clean[s.text.clone()]);
     out.extend_from_slice(b",\"lang\":");
     json_str(out, s.lang);
+    out.extend_from_slice(b",\"lang_script\":");
+    json_str(out, s.lang_script);
     out.extend_from_slice(b",\"lang_confidence\":");
     json_num(out, round4(s.lang_confidence));
     out.extend_from_slice(b",\"lang_source\":");
@@ -675,6 +677,7 @@ mod tests {
         paragraph: usize,
         text: &'a str,
         lang: &'static str,
+        lang_script: &'static str,
         lang_confidence: f64,
         lang_source: &'static str,
         script: &'static str,
@@ -697,6 +700,7 @@ mod tests {
             paragraph: s.block,
             text: &clean[s.text.clone()],
             lang: s.lang,
+            lang_script: s.lang_script,
             lang_confidence: round4(s.lang_confidence),
             lang_source: s.lang_source.name(),
             script: s.script,
@@ -745,7 +749,8 @@ mod tests {
                 s.flags.insert(*f);
             }
         }
-        s.lang = ["eng", "ara", "und"][(k % 3) as usize];
+        s.lang = ["eng", "arb", "und"][(k % 3) as usize];
+        s.lang_script = ["eng_Latn", "arb_Arab", "und_Zyyy"][(k % 3) as usize];
         s.lang_confidence = (k % 10_007) as f32 / 10_007.0;
         s.lang_source = if k & 8 == 0 {
             LangSource::Segment

@@ -35,6 +35,7 @@ const SCHEMA: &str = "message segment {
   required int64 paragraph;
   required binary text (STRING);
   required binary lang (STRING);
+  required binary lang_script (STRING);
   required double lang_confidence;
   required binary lang_source (STRING);
   required binary script (STRING);
@@ -83,7 +84,7 @@ impl<T> Col<T> {
 /// The buffered row group.
 #[derive(Default)]
 struct Columns {
-    strings: [Col<ByteArray>; 9],
+    strings: [Col<ByteArray>; 10],
     ints: [Col<i64>; 3],
     lang_confidence: Col<f64>,
     rtl_runs: Col<i64>,
@@ -105,6 +106,7 @@ const LANG: usize = 5;
 const LANG_SOURCE: usize = 6;
 const SCRIPT: usize = 7;
 const DIRECTION: usize = 8;
+const LANG_SCRIPT: usize = 9;
 const SEQ: usize = 0;
 const PARAGRAPH: usize = 1;
 
@@ -171,6 +173,7 @@ impl ParquetSegments {
             (BLOCK, s.block_kind.name()),
             (TEXT, &clean[s.text.clone()]),
             (LANG, s.lang),
+            (LANG_SCRIPT, s.lang_script),
             (LANG_SOURCE, s.lang_source.name()),
             (SCRIPT, s.script),
             (DIRECTION, s.direction.name()),
@@ -244,6 +247,7 @@ impl ParquetSegments {
             Leaf::Int(&c.ints[PARAGRAPH]),
             Leaf::Str(&c.strings[TEXT]),
             Leaf::Str(&c.strings[LANG]),
+            Leaf::Str(&c.strings[LANG_SCRIPT]),
             Leaf::Dbl(&c.lang_confidence),
             Leaf::Str(&c.strings[LANG_SOURCE]),
             Leaf::Str(&c.strings[SCRIPT]),

@@ -2,16 +2,22 @@
 
 use crate::config::FilterConfig;
 use crate::doc::{DropReason, Flags, Segment};
+use crate::stage::lang::codes::LangSet;
 
 /// The filter stage, built once from the config.
 #[derive(Debug, Clone)]
 pub struct Filter {
     cfg: FilterConfig,
+    /// `keep_languages`, macrolanguages expanded.
+    keep: LangSet,
 }
 
 impl Filter {
     pub fn new(cfg: &FilterConfig) -> Filter {
-        Filter { cfg: cfg.clone() }
+        Filter {
+            cfg: cfg.clone(),
+            keep: LangSet::new(&cfg.keep_languages),
+        }
     }
 
     /// Sets `dropped` on the segments that do not pass; already dropped ones are left as they are.
@@ -24,9 +30,7 @@ impl Filter {
                 Some(DropReason::TooShort)
             } else if self.cfg.drop_garbled && s.flags.contains(Flags::GARBLED) {
                 Some(DropReason::Garbled)
-            } else if !self.cfg.keep_languages.is_empty()
-                && !self.cfg.keep_languages.iter().any(|l| l == s.lang)
-            {
+            } else if !self.keep.is_empty() && !self.keep.contains(s.lang, s.lang_script) {
                 Some(DropReason::Language)
             } else {
                 None

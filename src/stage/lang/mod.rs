@@ -4,7 +4,8 @@
 //!
 //! 1. **Script.** A segment whose script is written in one language only (Hangul, Greek,
 //!    Georgian, Armenian, Thai, Japanese kana, …: [`SCRIPT_LANGUAGES`]) is settled without
-//!    scoring. `Zyyy` (no letters) is `und`.
+//!    scoring. `Zyyy` (no letters) is `und`. Han without kana or Hangul is Mandarin, in
+//!    Simplified or Traditional characters by [`codes::han_variant`].
 //! 2. **Scoring.** Otherwise the words of the segment's script are scored against every language
 //!    of that script at once ([`model`]: hashed character n-grams, naive Bayes profiles built
 //!    from real translated text). Words of other scripts — a quoted Russian name in an English
@@ -17,38 +18,16 @@
 //!    (`lang_source = "context"` unless it agreed on its own). Segments flagged `garbled` do not
 //!    count towards any context. Without a reliable context, an unsure segment is `und`.
 
+pub mod codes;
 pub mod features;
 pub mod model;
 
 use crate::config::LanguageConfig;
 use crate::doc::{Flags, LangSource, Segment};
+pub use codes::SCRIPT_LANGUAGES;
+use codes::{han_variant, Codes, LangSet, CMN_HANT, UND_TAG};
 use model::{best, best_of_all, Model, UNITS_PER_NAT};
 use std::ops::Range;
-
-/// Scripts used by one language only, as far as the profiles go: settled without scoring.
-pub const SCRIPT_LANGUAGES: &[(&str, &str)] = &[
-    ("Armn", "hye"),
-    ("Beng", "ben"),
-    ("Ethi", "amh"),
-    ("Geor", "kat"),
-    ("Grek", "ell"),
-    ("Gujr", "guj"),
-    ("Guru", "pan"),
-    ("Hang", "kor"),
-    ("Hani", "cmn"),
-    ("Jpan", "jpn"),
-    ("Khmr", "khm"),
-    ("Knda", "kan"),
-    ("Kore", "kor"),
-    ("Laoo", "lao"),
-    ("Mlym", "mal"),
-    ("Mymr", "mya"),
-    ("Orya", "ori"),
-    ("Sinh", "sin"),
-    ("Taml", "tam"),
-    ("Telu", "tel"),
-    ("Thai", "tha"),
-];
 
 /// A confidence in 0..1 from a margin in nats between the best and the second language.
 /// Naive Bayes counts overlapping n-grams as independent evidence, so margins run large; the
@@ -72,8 +51,10 @@ pub struct LangTagger {
     model: Model,
     /// Per group of the model: the slots of its rows whose language is allowed, in order.
     allowed: Vec<Vec<usize>>,
-    allow: Vec<String>,
-    deny: Vec<String>,
+    /// Per group of the model: the tag (`lang_script`) of each of its languages.
+    tags: Vec<Vec<&'static str>>,
+    allow: LangSet,
+    deny: LangSet,
     min_confidence: f32,
     short_letters: usize,
     switch_nats: f32,
@@ -83,13 +64,19 @@ pub struct LangTagger {
 /// A language label.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Label {
+    /// ISO 639-3 individual language, or `und`.
     pub lang: &'static str,
+    /// The language and its script, FLORES-200 style (`arb_Arab`), or `und_Zyyy`.
+    pub tag: &'static str,
+    /// 0 to 1.
     pub confidence: f32,
+    /// Where the label came from.
     pub source: LangSource,
 }
 
 const UND: Label = Label {
     lang: "und",
+    tag: UND_TAG,
     confidence: 0.0,
     source: LangSource::Segment,
 };
@@ -99,8 +86,8 @@ const UND: Label = Label {
 enum ByScript {
     /// No letters (`Zyyy`) or no language of the script is known and allowed.
     Nothing,
-    /// Written in one language only.
-    Settled(&'static str),
+    /// Written in one language only, with its tag (for `Hani`, the Simplified one).
+    Settled(&'static str, &'static str),
     /// Scored in group `g`.
     Scored(usize),
 }
@@ -110,8 +97,8 @@ enum ByScript {
 enum Own {
     /// Not tagged (dropped) or no letters to go by.
     Nothing,
-    /// Settled by its script.
-    Settled(&'static str),
+    /// Settled by its script: language and tag.
+    Settled(&'static str, &'static str),
     /// Scored in group `g`; its totals are at `off` in the arena.
     Scored {
         g: usize,
@@ -126,32 +113,42 @@ impl LangTagger {
         let model = Model::embedded().unwrap_or(Model { groups: Vec::new() });
         let mut t = LangTagger {
             allowed: Vec::new(),
-            allow: cfg.allow.clone(),
-            deny: cfg.deny.clone(),
+            tags: Vec::new(),
+            allow: LangSet::new(&cfg.allow),
+            deny: LangSet::new(&cfg.deny),
             min_confidence: cfg.min_confidence,
             short_letters: cfg.short_segment_letters,
             switch_nats: cfg.switch_margin,
             context_letters: cfg.context_letters,
             model,
         };
+        let codes = Codes::get();
+        t.tags = t
+            .model
+            .groups
+            .iter()
+            .map(|g| g.langs.iter().map(|l| codes.tag(l, g.script)).collect())
+            .collect();
         t.allowed = t
             .model
             .groups
             .iter()
-            .map(|g| {
+            .zip(&t.tags)
+            .map(|(g, tags)| {
                 (0..g.langs.len())
-                    .filter(|&i| t.is_allowed(g.langs[i]))
+                    .filter(|&i| t.is_allowed(g.langs[i], tags[i]))
                     .collect()
             })
             .collect();
         t
     }
 
-    fn is_allowed(&self, lang: &str) -> bool {
+    /// Whether `lang` written as `tag` may be given: `allow` names it, or else `deny` does not.
+    fn is_allowed(&self, lang: &str, tag: &str) -> bool {
         if !self.allow.is_empty() {
-            return self.allow.iter().any(|a| a == lang);
+            return self.allow.contains(lang, tag);
         }
-        !self.deny.iter().any(|d| d == lang)
+        !self.deny.contains(lang, tag)
     }
 
     #[cfg(any(test, feature = "internals"))]
@@ -167,6 +164,7 @@ impl LangTagger {
         self.tag_document(text, &mut segs);
         Label {
             lang: segs[0].lang,
+            tag: segs[0].lang_script,
             confidence: segs[0].lang_confidence,
             source: segs[0].lang_source,
         }
@@ -187,17 +185,22 @@ impl LangTagger {
         }
         let single = SCRIPT_LANGUAGES
             .iter()
-            .find(|(s, _)| *s == script)
-            .map(|(_, l)| *l)
+            .find(|(s, _, _)| *s == script)
+            .map(|(_, l, t)| (*l, *t))
             .or_else(|| {
                 self.model
                     .groups
                     .iter()
                     .find(|gr| gr.script == script && gr.langs.len() == 1)
-                    .map(|gr| gr.langs[0])
+                    .map(|gr| (gr.langs[0], Codes::get().tag(gr.langs[0], script)))
             });
         match single {
-            Some(l) if self.is_allowed(l) => ByScript::Settled(l),
+            // Han may be either Simplified or Traditional: allowed when either is.
+            Some((l, t))
+                if self.is_allowed(l, t) || (script == "Hani" && self.is_allowed(l, CMN_HANT)) =>
+            {
+                ByScript::Settled(l, t)
+            }
             _ => ByScript::Nothing,
         }
     }
@@ -206,7 +209,18 @@ impl LangTagger {
     fn own(&self, by: ByScript, doc: &str, range: Range<usize>, arena: &mut Vec<u32>) -> Own {
         match by {
             ByScript::Nothing => Own::Nothing,
-            ByScript::Settled(l) => Own::Settled(l),
+            ByScript::Settled(l, t) if t == "cmn_Hans" => {
+                let t = match han_variant(&doc[range]) {
+                    "Hant" => CMN_HANT,
+                    _ => t,
+                };
+                if self.is_allowed(l, t) {
+                    Own::Settled(l, t)
+                } else {
+                    Own::Nothing
+                }
+            }
+            ByScript::Settled(l, t) => Own::Settled(l, t),
             ByScript::Scored(g) => {
                 let group = &self.model.groups[g];
                 let off = arena.len();
@@ -302,8 +316,9 @@ impl LangTagger {
                 let label = match own[k] {
                     Own::Nothing if segs[k].dropped.is_some() => continue,
                     Own::Nothing => UND,
-                    Own::Settled(l) => Label {
+                    Own::Settled(l, t) => Label {
                         lang: l,
+                        tag: t,
                         confidence: 1.0,
                         source: LangSource::Segment,
                     },
@@ -332,6 +347,7 @@ impl LangTagger {
                 };
                 let s = &mut segs[k];
                 s.lang = label.lang;
+                s.lang_script = label.tag;
                 s.lang_confidence = label.confidence;
                 s.lang_source = label.source;
             }
@@ -343,6 +359,7 @@ impl LangTagger {
     /// has none, else the totals of the rest of the paragraph or document ([`context_totals`]).
     fn decide(&self, g: usize, v: &[u32], letters: usize, ctx: Option<&[u32]>) -> Label {
         let group = &self.model.groups[g];
+        let tags = &self.tags[g];
         let Some((o, m)) = self.best(g, v, None) else {
             return UND;
         };
@@ -357,18 +374,21 @@ impl LangTagger {
                 if o != c && own_ok && d >= self.switch_nats {
                     Label {
                         lang: group.langs[o],
+                        tag: tags[o],
                         confidence: own_conf,
                         source: LangSource::Segment,
                     }
                 } else if o == c && own_ok {
                     Label {
                         lang: group.langs[c],
+                        tag: tags[c],
                         confidence: own_conf,
                         source: LangSource::Segment,
                     }
                 } else {
                     Label {
                         lang: group.langs[c],
+                        tag: tags[c],
                         confidence: confidence(mc),
                         source: LangSource::Context,
                     }
@@ -376,6 +396,7 @@ impl LangTagger {
             }
             None if own_ok => Label {
                 lang: group.langs[o],
+                tag: tags[o],
                 confidence: own_conf,
                 source: LangSource::Segment,
             },
@@ -510,7 +531,7 @@ pub(crate) mod tests {
                 "Комитет собрался во вторник, чтобы обсудить годовой отчёт.",
                 "rus",
             ),
-            ("اجتمعت اللجنة يوم الثلاثاء لمناقشة التقرير السنوي.", "ara"),
+            ("اجتمعت اللجنة يوم الثلاثاء لمناقشة التقرير السنوي.", "arb"),
         ];
         for (text, lang) in cases {
             assert_eq!(

@@ -294,35 +294,44 @@ fn dominant_script_by_chars(text: &str) -> &'static str {
     pick_script(&counts)
 }
 
-/// The dominant script of letter counts per script (in order of first appearance).
+/// The dominant script of letter counts per script (in order of first appearance): the script
+/// with the most letters, where Han letters count with the writing system they are part of —
+/// with kana as `Jpan` when any kana is present (Japanese), else with Hangul as `Kore` when any
+/// Hangul is present (Korean; Hangul alone is `Hang`). So `環境変数の設定のために lesskey` is
+/// `Jpan`: 11 letters of Han and kana against 7 Latin ones. Ties go to the code first in
+/// alphabetical order.
 fn pick_script(counts: &[(Script, u32)]) -> &'static str {
-    // Japanese: kana and kanji together are one writing system.
-    let han = counts
-        .iter()
-        .find(|(s, _)| *s == Script::Han)
-        .map_or(0, |x| x.1);
+    let count = |k: Script| counts.iter().find(|(s, _)| *s == k).map_or(0, |x| x.1);
+    let is_kana = |s: Script| matches!(s, Script::Hiragana | Script::Katakana);
+    let han = count(Script::Han);
     let kana: u32 = counts
         .iter()
-        .filter(|(s, _)| matches!(s, Script::Hiragana | Script::Katakana))
+        .filter(|(s, _)| is_kana(*s))
         .map(|x| x.1)
         .sum();
-    let hangul = counts
+    let hangul = count(Script::Hangul);
+    // The writing system that takes the Han letters, with its letters and its members.
+    let (system, letters): (Option<&'static str>, u32) = if kana > 0 && kana + han >= hangul {
+        (Some("Jpan"), kana + han)
+    } else if hangul > 0 {
+        (Some(if han > 0 { "Kore" } else { "Hang" }), hangul + han)
+    } else {
+        (None, 0)
+    };
+    let member = |s: Script| match system {
+        Some("Jpan") => s == Script::Han || is_kana(s),
+        Some(_) => s == Script::Han || s == Script::Hangul,
+        None => false,
+    };
+    let other = counts
         .iter()
-        .find(|(s, _)| *s == Script::Hangul)
-        .map_or(0, |x| x.1);
-    let best = counts
-        .iter()
-        .max_by_key(|(s, n)| (*n, std::cmp::Reverse(s.short_name())));
-    match best {
-        None => "Zyyy",
-        Some((Script::Han | Script::Hiragana | Script::Katakana, _))
-            if kana > 0 && kana + han >= hangul =>
-        {
-            "Jpan"
-        }
-        Some((Script::Han, _)) if hangul > 0 => "Kore",
-        Some((s, _)) => s.short_name(),
-    }
+        .filter(|(s, _)| !member(*s))
+        .map(|(s, n)| (*n, s.short_name()))
+        .max_by_key(|&(n, name)| (n, std::cmp::Reverse(name)));
+    let candidates = system.map(|name| (letters, name)).into_iter().chain(other);
+    candidates
+        .max_by_key(|&(n, name)| (n, std::cmp::Reverse(name)))
+        .map_or("Zyyy", |(_, name)| name)
 }
 
 #[cfg(test)]
@@ -336,6 +345,18 @@ mod tests {
         assert_eq!(dominant_script("שלום עולם"), "Hebr");
         assert_eq!(dominant_script("Привет, мир"), "Cyrl");
         assert_eq!(dominant_script("すべての人間は"), "Jpan");
+        // Han and kana count together, against the Latin of a command name.
+        assert_eq!(dominant_script("環境変数の設定のために lesskey"), "Jpan");
+        assert_eq!(
+            dominant_script("キー割り当て lesskey ファイルを生成する lesskey"),
+            "Jpan"
+        );
+        // Kana alone is Japanese; Han alone is Hani; Han with Hangul is Kore.
+        assert_eq!(dominant_script("ファイル"), "Jpan");
+        assert_eq!(dominant_script("人間"), "Hani");
+        assert_eq!(dominant_script("大韓民國 국민"), "Kore");
+        // More Latin letters than Han and kana together: Latin.
+        assert_eq!(dominant_script("lesskey configuration の"), "Latn");
         assert_eq!(dominant_script("人人生而自由"), "Hani");
         assert_eq!(dominant_script("모든 인간은"), "Hang");
         assert_eq!(dominant_script("123 ..."), "Zyyy");
