@@ -93,6 +93,15 @@ impl Flags {
     pub fn insert(&mut self, other: Flags) {
         self.0 |= other.0;
     }
+    /// The bits of the set, as stored in shard files.
+    pub(crate) fn bits(self) -> u32 {
+        self.0
+    }
+    /// The set of `bits`; `None` when a bit names no flag.
+    pub(crate) fn from_bits(bits: u32) -> Option<Flags> {
+        let all = Flags::NAMES.iter().fold(0, |a, (f, _)| a | f.0);
+        (bits & !all == 0).then_some(Flags(bits))
+    }
     /// Whether no flag is set.
     pub fn is_empty(self) -> bool {
         self.0 == 0

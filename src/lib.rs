@@ -35,10 +35,14 @@ mod util;
 #[cfg(test)]
 mod testdata;
 
-pub use app::{run, RunError, RunOptions, RunSummary};
+pub use app::{
+    config_hash, merge, run, run_shard, RunError, RunOptions, RunSummary, ShardOutcome, ShardSpec,
+    ShardSummary,
+};
 pub use config::Config;
 pub use doc::{BlockKind, Direction, DropReason, DupOf, Flags, LangSource, SegKind, Segment};
 pub use io::output::DocumentLine;
+pub use io::shard::{Manifest, ShardError};
 pub use stages::{ProcessedDoc, Stages};
 
 /// The stages one by one, for the project's own benchmarks, examples and fuzz targets. Not a

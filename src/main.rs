@@ -8,7 +8,7 @@ mod cli;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use scriptorium::{run, Config, RunError, RunOptions};
+use scriptorium::{merge, run, run_shard, Config, RunError, RunOptions, ShardOutcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,19 +35,9 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
-            let cfg = match &args.config {
-                Some(p) => Config::from_file(p),
-                None if Path::new("pipeline.toml").is_file() => {
-                    Config::from_file(Path::new("pipeline.toml"))
-                }
-                None => Ok(Config::default()),
-            };
-            let mut cfg = match cfg {
+            let mut cfg = match load_config(args.config.as_deref()) {
                 Ok(c) => c,
-                Err(e) => {
-                    eprintln!("scriptorium: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             if !args.input.is_empty() {
                 cfg.input.paths = args.input.clone();
@@ -59,23 +49,73 @@ fn main() -> ExitCode {
                 threads: args.threads.unwrap_or(0),
                 quiet: args.quiet,
             };
-            match run(&cfg, &opts) {
-                Ok(s) => {
-                    if !args.quiet {
-                        for line in s.lines() {
-                            eprintln!("scriptorium: {line}");
-                        }
-                    }
-                    ExitCode::SUCCESS
+            let lines = match args.shard {
+                None => run(&cfg, &opts).map(|s| s.lines()),
+                Some(spec) => run_shard(&cfg, &opts, spec).map(|o| match o {
+                    ShardOutcome::Written(s) => s.lines(),
+                    ShardOutcome::AlreadyComplete => vec![format!(
+                        "shard {spec} already complete in {}",
+                        cfg.output.dir.display()
+                    )],
+                }),
+            };
+            finish(lines, args.quiet)
+        }
+        Command::Merge(args) => {
+            let mut cfg = match load_config(args.config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            if let Some(o) = &args.output {
+                cfg.output.dir = o.clone();
+            }
+            let opts = RunOptions {
+                threads: 1,
+                quiet: args.quiet,
+            };
+            finish(
+                merge(&cfg, &args.shards, &opts).map(|s| s.lines()),
+                args.quiet,
+            )
+        }
+    }
+}
+
+/// The configuration: `path`, else `./pipeline.toml` if present, else the defaults. A bad one is
+/// reported and gives exit status 2.
+fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
+    let cfg = match path {
+        Some(p) => Config::from_file(p),
+        None if Path::new("pipeline.toml").is_file() => {
+            Config::from_file(Path::new("pipeline.toml"))
+        }
+        None => Ok(Config::default()),
+    };
+    cfg.map_err(|e| {
+        eprintln!("scriptorium: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// Prints the summary (unless `quiet`) or the error, and maps the result to the exit status.
+fn finish(result: Result<Vec<String>, RunError>, quiet: bool) -> ExitCode {
+    match result {
+        Ok(lines) => {
+            if !quiet {
+                for line in lines {
+                    eprintln!("scriptorium: {line}");
                 }
-                Err(e) => {
-                    eprintln!("scriptorium: {e}");
-                    // Inputs that cannot be told apart (the same one twice) are a usage error.
-                    match &e {
-                        RunError::Input(ie) if ie.is_usage() => ExitCode::from(2),
-                        _ => ExitCode::from(1),
-                    }
-                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("scriptorium: {e}");
+            // Inputs that cannot be told apart (the same one twice), shard folders that do not
+            // belong together: usage errors.
+            if e.is_usage() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
             }
         }
     }

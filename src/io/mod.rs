@@ -8,3 +8,4 @@ pub mod output;
 pub mod parquet;
 pub mod records;
 pub mod report;
+pub mod shard;

@@ -35,11 +35,15 @@ pub const OUTPUT_FILES: [&str; 4] = [
 
 /// Output files (some compressed: `.zst`, `.gz`) that a run may write beside [`OUTPUT_FILES`]
 /// depending on `[output]`, and the folders it may write (`segments/`, `text/`).
-const OPTIONAL_FILES: [&str; 4] = [
+const OPTIONAL_FILES: [&str; 7] = [
     "texts.jsonl",
     "segments.parquet",
     "report.html",
     "timing.json",
+    // The files of a shard folder (`run --shard`).
+    super::shard::MANIFEST,
+    super::shard::RECORDS,
+    super::shard::FINGERPRINTS,
 ];
 const OUTPUT_FOLDERS: [&str; 2] = ["segments", "text"];
 
