@@ -456,6 +456,7 @@ fn encode_record(e: &mut Enc, p: &ProcessedDoc) {
     e.usize(l.invalid_sequences);
     e.usize(l.replacement_chars);
     e.usize(l.mojibake_repairs);
+    e.counts(&l.mojibake_encodings);
     e.usize(l.segments);
     e.counts(&l.dropped);
     e.counts(&l.languages);
@@ -486,6 +487,7 @@ fn encode_record(e: &mut Enc, p: &ProcessedDoc) {
         }
         e.f32(s.garbled_score);
         e.str(s.lang);
+        e.str(s.lang_script);
         e.f32(s.lang_confidence);
         e.u8(match s.lang_source {
             LangSource::Segment => 0,
@@ -524,6 +526,7 @@ fn decode_record(d: &mut Dec<'_>) -> Result<ProcessedDoc, ShardError> {
     line.invalid_sequences = d.usize()?;
     line.replacement_chars = d.usize()?;
     line.mojibake_repairs = d.usize()?;
+    line.mojibake_encodings = d.counts()?;
     line.segments = d.usize()?;
     line.dropped = d.counts()?;
     line.languages = d.counts()?;
@@ -570,6 +573,7 @@ fn decode_record(d: &mut Dec<'_>) -> Result<ProcessedDoc, ShardError> {
         }
         s.garbled_score = d.f32()?;
         s.lang = d.name()?;
+        s.lang_script = d.name()?;
         s.lang_confidence = d.f32()?;
         s.lang_source = d.pick(&[LangSource::Segment, LangSource::Context], "source")?;
         s.dup_of = if d.bool()? {
