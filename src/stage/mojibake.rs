@@ -43,7 +43,7 @@ use crate::config::DecodeConfig;
 use crate::text::spanmap::{SpanMap, SpanMapBuilder};
 
 /// windows-1252 bytes 0x80..=0x9F; the five undefined ones decode to the C1 control itself.
-const CP1252_HIGH: [char; 32] = [
+pub(crate) const CP1252_HIGH: [char; 32] = [
     '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
     '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
 ];
@@ -231,7 +231,12 @@ impl Tables {
     /// The masks of a non-ASCII character.
     #[inline]
     fn masks(&self, c: char) -> Masks {
-        let u = c as u32;
+        self.masks_of(c as u32)
+    }
+
+    /// [`Self::masks`] of a code point.
+    #[inline]
+    fn masks_of(&self, u: u32) -> Masks {
         if u < 0x80 {
             return Masks::default();
         }
@@ -245,7 +250,7 @@ impl Tables {
             return Masks::default();
         }
         self.rare
-            .binary_search_by_key(&c, |r| r.0)
+            .binary_search_by_key(&u, |r| r.0 as u32)
             .map_or(Masks::default(), |i| self.rare[i].1)
     }
 
@@ -270,27 +275,11 @@ enum Byte {
     Lost,
 }
 
-/// The misreadings under which `run` (non-ASCII characters) has a lead followed by as many
-/// continuations as it needs: the only ones worth reading it with.
-fn suspects(t: &Tables, run: &str) -> u16 {
-    let (mut p1, mut p2, mut p3) = (Masks::default(), Masks::default(), Masks::default());
-    let mut sus = 0u16;
-    for c in run.chars() {
-        let m = t.masks(c);
-        sus |= p1.lead2 & m.cont;
-        sus |= p2.lead3 & p1.cont & m.cont;
-        sus |= p3.lead4 & p2.cont & p1.cont & m.cont;
-        p3 = p2;
-        p2 = p1;
-        p1 = m;
-    }
-    sus
-}
-
-/// [`suspects`] of the whole text, from its bytes: the pass that decides, at a table lookup
-/// per non-ASCII character, whether there is anything to read at all. ASCII is skipped eight
-/// bytes at a time.
-fn suspects_bytes(t: &Tables, b: &[u8]) -> u16 {
+/// The misreadings under which the text `b` (UTF-8) has a lead followed by as many
+/// continuations as it needs: the only ones worth reading it with. One table look-up per
+/// non-ASCII character, ASCII skipped eight bytes at a time: run over the whole text first, it
+/// decides whether there is anything to read at all.
+fn suspects(t: &Tables, b: &[u8]) -> u16 {
     let (mut p1, mut p2, mut p3) = (Masks::default(), Masks::default(), Masks::default());
     let mut sus = 0u16;
     let mut i = 0usize;
@@ -326,15 +315,7 @@ fn suspects_bytes(t: &Tables, b: &[u8]) -> u16 {
         } else {
             (0x10000, 4)
         };
-        let m = if u < 0x800 {
-            t.low[(u - 0x80) as usize]
-        } else if (MID..MID_END).contains(&u) {
-            t.mid[(u - MID) as usize]
-        } else if (0xF000..0x10000).contains(&u) {
-            char::from_u32(u).map_or(Masks::default(), |c| t.masks(c))
-        } else {
-            Masks::default()
-        };
+        let m = t.masks_of(u);
         sus |= p1.lead2 & m.cont;
         sus |= p2.lead3 & p1.cont & m.cont;
         sus |= p3.lead4 & p2.cont & p1.cont & m.cont;
@@ -391,7 +372,7 @@ pub fn repair(text: &str) -> Option<Repaired> {
         return None;
     }
     let t = tables();
-    if suspects_bytes(t, text.as_bytes()) == 0 {
+    if suspects(t, text.as_bytes()) == 0 {
         return None;
     }
     let first = repair_pass(t, text, &Relaxed::default());
@@ -425,7 +406,7 @@ type WholeRuns = Vec<Option<(usize, unicode_script::Script)>>;
 fn repair_pass(t: &Tables, text: &str, relaxed: &Relaxed) -> Pass {
     let mut votes = vec![0usize; t.readings.len()];
     let mut ambiguous = false;
-    let mut whole_runs: Vec<(usize, Vec<(unicode_script::Script, usize)>)> =
+    let mut whole_runs: Vec<(usize, Vec<(unicode_script::Script, u32)>)> =
         vec![(0, Vec::new()); t.readings.len()];
     let mut out = String::new();
     let mut b = SpanMapBuilder::new();
@@ -455,7 +436,7 @@ fn repair_pass(t: &Tables, text: &str, relaxed: &Relaxed) -> Pass {
         }
         i = end;
         let run = &text[start..end];
-        let sus = suspects(t, run);
+        let sus = suspects(t, run.as_bytes());
         if sus == 0 {
             continue;
         }
@@ -477,7 +458,7 @@ fn repair_pass(t: &Tables, text: &str, relaxed: &Relaxed) -> Pass {
         // Each layer's pieces are composed with the last ones, so the map stays exact to the
         // piece (a segment boundary inside the run still maps in order).
         for _ in 0..2 {
-            let sus = suspects(t, &fixed);
+            let sus = suspects(t, fixed.as_bytes());
             match fix_any(t, &fixed, sus, context, relaxed, None, None) {
                 Some((again, more, _)) if sus != 0 && again != fixed => {
                     fixed = again;
@@ -490,14 +471,7 @@ fn repair_pass(t: &Tables, text: &str, relaxed: &Relaxed) -> Pass {
             // The script of the final repair (after every layer).
             let w = &mut whole_runs[r];
             w.0 += 1;
-            for c in fixed.chars() {
-                if let Some(sc) = crate::text::chars::letter_script(c) {
-                    match w.1.iter_mut().find(|x| x.0 == sc) {
-                        Some(x) => x.1 += 1,
-                        None => w.1.push((sc, 1)),
-                    }
-                }
-            }
+            count_letters(&fixed, &mut w.1);
         }
         if out.capacity() == 0 {
             out.reserve(text.len());
@@ -690,24 +664,28 @@ fn fix_any(
     Some(found.swap_remove(best))
 }
 
-/// The letter model's cost of `fixed` in its word (bits: excess transitions plus unseen
-/// trigrams), in the script of most of its letters.
-fn word_cost(fixed: &str, context: (&str, &str)) -> f32 {
-    use crate::stage::script::garbled;
-    use crate::text::chars::letter_script;
-    let mut word = String::with_capacity(fixed.len() + context.0.len() + context.1.len());
-    word.push_str(context.0);
-    word.push_str(fixed);
-    word.push_str(context.1);
-    let mut counts: Vec<(unicode_script::Script, u32)> = Vec::new();
-    for c in fixed.chars() {
-        if let Some(sc) = letter_script(c) {
+/// Adds the letters of `text` to `counts`, by script (a short list: a repair has one or two).
+fn count_letters(text: &str, counts: &mut Vec<(unicode_script::Script, u32)>) {
+    for c in text.chars() {
+        if let Some(sc) = crate::text::chars::letter_script(c) {
             match counts.iter_mut().find(|x| x.0 == sc) {
                 Some(x) => x.1 += 1,
                 None => counts.push((sc, 1)),
             }
         }
     }
+}
+
+/// The letter model's cost of `fixed` in its word (bits: excess transitions plus unseen
+/// trigrams), in the script of most of its letters.
+fn word_cost(fixed: &str, context: (&str, &str)) -> f32 {
+    use crate::stage::script::garbled;
+    let mut word = String::with_capacity(fixed.len() + context.0.len() + context.1.len());
+    word.push_str(context.0);
+    word.push_str(fixed);
+    word.push_str(context.1);
+    let mut counts = Vec::new();
+    count_letters(fixed, &mut counts);
     let Some(script) = counts.iter().max_by_key(|x| x.1).map(|x| x.0) else {
         return f32::INFINITY;
     };
@@ -1276,22 +1254,34 @@ mod tests {
         );
     }
 
-    /// The byte scan of [`suspects_bytes`] looks only at the tables' ranges and U+F000 up.
+    /// [`suspects`] decodes the bytes itself; the same scan one `char` at a time is its
+    /// definition.
     #[test]
-    fn tables_cover_every_misread_character() {
+    fn suspects_equals_its_definition() {
         let t = tables();
-        assert!(
-            t.rare
-                .iter()
-                .all(|r| (0xF000..0x10000).contains(&(r.0 as u32))),
-            "{:?}",
-            t.rare
-        );
-        for (_, s) in ARTICLE_1 {
-            for enc in [encoding_rs::WINDOWS_1252, encoding_rs::WINDOWS_1250] {
-                let g = garble_as(s, enc);
-                assert_eq!(suspects_bytes(t, g.as_bytes()), suspects(t, &g), "{g}");
+        let by_chars = |text: &str| {
+            let (mut p1, mut p2, mut p3) = (Masks::default(), Masks::default(), Masks::default());
+            let mut sus = 0u16;
+            for c in text.chars() {
+                let m = t.masks(c);
+                sus |= p1.lead2 & m.cont;
+                sus |= p2.lead3 & p1.cont & m.cont;
+                sus |= p3.lead4 & p2.cont & p1.cont & m.cont;
+                (p3, p2, p1) = (p2, p1, m);
             }
+            sus
+        };
+        for (_, s) in ARTICLE_1 {
+            for enc in [
+                encoding_rs::WINDOWS_1252,
+                encoding_rs::WINDOWS_1250,
+                encoding_rs::WINDOWS_1251,
+            ] {
+                let g = garble_as(s, enc);
+                assert_ne!(suspects(t, g.as_bytes()), 0, "{g}");
+                assert_eq!(suspects(t, g.as_bytes()), by_chars(&g), "{g}");
+            }
+            assert_eq!(suspects(t, s.as_bytes()), by_chars(s), "{s}");
         }
     }
 

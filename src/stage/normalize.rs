@@ -192,15 +192,13 @@ fn find_rule(b: &[u8], i: usize) -> usize {
 }
 
 /// The windows-1252 character of a C1 control (`None` for the five bytes windows-1252 leaves
-/// undefined: 0x81, 0x8D, 0x8F, 0x90, 0x9D).
+/// undefined: 0x81, 0x8D, 0x8F, 0x90, 0x9D, which the table keeps as the control itself).
 fn cp1252_c1(c: char) -> Option<char> {
-    const HIGH: [char; 32] = [
-        '€', '\0', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\0', 'Ž', '\0', '\0',
-        '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\0', 'ž', 'Ÿ',
-    ];
-    let u = c as u32;
-    let i = u.checked_sub(0x80)? as usize;
-    HIGH.get(i).copied().filter(|&h| h != '\0')
+    let i = (c as u32).checked_sub(0x80)? as usize;
+    crate::stage::mojibake::CP1252_HIGH
+        .get(i)
+        .copied()
+        .filter(|&h| h != c)
 }
 
 /// The length of the terminal escape sequence at the start of `b` (which starts with ESC): a
