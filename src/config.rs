@@ -167,6 +167,9 @@ pub struct OutputConfig {
     pub html: bool,
     /// Put the stage timings into `report.html` too (it then differs from run to run).
     pub html_timings: bool,
+    /// Keep a checkpoint beside the output folder, so that a killed run started again goes on
+    /// where it stopped.
+    pub resume: bool,
 }
 
 /// Compression of the output files.
@@ -1017,6 +1020,7 @@ impl Config {
             let documents = s.get("documents", false);
             let html = s.get("html", true);
             let html_timings = s.get("html_timings", false);
+            let resume = s.get("resume", true);
             s.finish();
             OutputConfig {
                 dir,
@@ -1027,6 +1031,7 @@ impl Config {
                 documents,
                 html,
                 html_timings,
+                resume,
             }
         };
         let decode = {

@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::io::checkpoint::{self, Checkpoint};
 use crate::io::input::{list_inputs, InputError, Source};
 use crate::io::input::{read_doc, InputDoc};
 use crate::io::output::DocumentLine;
@@ -474,6 +475,8 @@ pub fn config_hash(cfg: &Config) -> String {
     let mut c = cfg.clone();
     c.input.paths.clear();
     c.output.dir = std::path::PathBuf::new();
+    // Whether a run keeps a checkpoint does not change what it writes.
+    c.output.resume = true;
     let text = format!("scriptorium {} {:?}", env!("CARGO_PKG_VERSION"), c);
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
 }
@@ -493,7 +496,7 @@ fn input_hash(inputs: &[crate::io::input::InputDoc]) -> String {
 
 /// Runs the whole pipeline over the configured inputs into the configured output folder.
 pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunSummary, RunError> {
-    match run_inner(cfg, opts, None)? {
+    match run_inner(cfg, opts, None, true)? {
         Ran::Run(s) => Ok(s),
         // `run_inner` without a shard always runs the whole pipeline.
         Ran::Shard(_) => Err(RunError::Threads(
@@ -511,7 +514,7 @@ pub fn run_shard(
     opts: &RunOptions,
     shard: ShardSpec,
 ) -> Result<ShardOutcome, RunError> {
-    match run_inner(cfg, opts, Some(shard))? {
+    match run_inner(cfg, opts, Some(shard), true)? {
         Ran::Shard(o) => Ok(o),
         Ran::Run(_) => Err(RunError::Threads(
             "internal: a run result from a shard".into(),
@@ -524,7 +527,14 @@ enum Ran {
     Shard(ShardOutcome),
 }
 
-fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Result<Ran, RunError> {
+/// `replay`: whether a checkpoint left by a killed run may be resumed (not after a replay of it
+/// failed).
+fn run_inner(
+    cfg: &Config,
+    opts: &RunOptions,
+    shard: Option<ShardSpec>,
+    replay: bool,
+) -> Result<Ran, RunError> {
     let started = Instant::now();
     let all_inputs = list_inputs(&cfg.input.paths)?;
     let (range, hashes) = match shard {
@@ -632,6 +642,51 @@ fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Resul
         all_text.then_some(inputs.len() as u64),
         !opts.quiet && std::io::stderr().is_terminal(),
     );
+    // A whole run from files keeps a checkpoint; one resumed replays it (see `checkpoint`).
+    let mut checkpoint = None;
+    let mut unusable = false;
+    let mut skip = 0u64;
+    if let Sink::Final(f) = &mut sink {
+        let from_files = !all_inputs.iter().any(|d| matches!(d.origin, Source::Stdin));
+        if cfg.output.resume && from_files {
+            let key = checkpoint::run_key(&config_hash(cfg), &all_inputs);
+            let (c, found) = Checkpoint::open(&f.writer.checkpoint_dir(), &key, replay)?;
+            if let Some(mut r) = found {
+                let replayed = replay_checkpoint(f, &mut r, &mut progress);
+                match replayed {
+                    Ok(()) => {
+                        skip = r.mark.items;
+                        if !opts.quiet {
+                            progress.println(&format!(
+                                "scriptorium: resuming a run that was stopped: {} documents read \
+                             back from its checkpoint, not processed again",
+                                progress::thousands(r.mark.documents)
+                            ));
+                        }
+                    }
+                    Err(e) => {
+                        progress.println(&format!(
+                            "scriptorium: the checkpoint cannot be replayed ({e}): starting \
+                             afresh"
+                        ));
+                        unusable = true;
+                    }
+                }
+            }
+            checkpoint = Some(c);
+        }
+    }
+    if unusable {
+        progress.finish();
+        if let Sink::Final(f) = sink {
+            f.writer.abandon();
+        }
+        if let Some(c) = checkpoint {
+            c.remove();
+        }
+        return run_inner(cfg, opts, shard, false);
+    }
+    let checkpoint = std::cell::RefCell::new(checkpoint);
     // At most `window` processed documents wait for the ordered pass at once (memory bound).
     let window = (threads * 64).max(128);
     // The ordered pass (dedup decisions, writing) runs on this thread while the workers go on
@@ -644,7 +699,12 @@ fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Resul
             progress.println(&format!("scriptorium: {w}"));
         }
         let (bytes, segments, dups) = match &mut sink {
-            Sink::Final(f) => f.document(p)?,
+            Sink::Final(f) => {
+                if let Some(c) = checkpoint.borrow_mut().as_mut() {
+                    c.document(&p)?;
+                }
+                f.document(p)?
+            }
             Sink::Shard {
                 writer,
                 times,
@@ -668,14 +728,19 @@ fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Resul
     };
     let result = ordered::for_each_ordered(
         &pool,
-        WorkItems::new(inputs, formats, stdin.as_deref(), &cfg.input),
+        WorkItems::new(inputs, formats, stdin.as_deref(), &cfg.input)
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX)),
         window,
         |item| process(&stages, item, stdin.as_deref()),
         |done: Done| -> Result<(), RunError> {
             match done {
-                Done::One(p) => consume(p),
-                Done::Many(docs) => docs.into_iter().try_for_each(&mut consume),
+                Done::One(p) => consume(p)?,
+                Done::Many(docs) => docs.into_iter().try_for_each(&mut consume)?,
             }
+            if let Some(c) = checkpoint.borrow_mut().as_mut() {
+                c.item_done()?;
+            }
+            Ok(())
         },
     )
     .map_err(|e| match e {
@@ -684,6 +749,11 @@ fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Resul
     });
     progress.finish();
     if let Err(e) = result {
+        // A run that stops on an error (not a killed one) leaves no checkpoint: the error
+        // may be a full disk, which the checkpoint fills too.
+        if let Some(c) = checkpoint.into_inner() {
+            c.remove();
+        }
         match sink {
             Sink::Final(f) => f.writer.abandon(),
             Sink::Shard { writer, .. } => writer.abandon(),
@@ -691,7 +761,17 @@ fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Resul
         return Err(e);
     }
     match sink {
-        Sink::Final(f) => Ok(Ran::Run(f.commit(&cfg.output.dir, started, threads)?)),
+        Sink::Final(f) => {
+            let mut checkpoint = checkpoint.into_inner();
+            if let Some(c) = &mut checkpoint {
+                c.mark()?;
+            }
+            let summary = f.commit(&cfg.output.dir, started, threads)?;
+            if let Some(c) = checkpoint {
+                c.remove();
+            }
+            Ok(Ran::Run(summary))
+        }
         Sink::Shard {
             writer,
             times,
@@ -723,6 +803,19 @@ fn run_inner(cfg: &Config, opts: &RunOptions, shard: Option<ShardSpec>) -> Resul
             })))
         }
     }
+}
+
+/// Feeds the documents of a checkpoint to the ordered pass, as `merge` feeds a shard's.
+fn replay_checkpoint(
+    f: &mut Finish,
+    r: &mut checkpoint::Replay,
+    progress: &mut progress::Progress,
+) -> Result<(), RunError> {
+    while let Some(p) = r.next_doc().map_err(RunError::Shard)? {
+        let (b, s, d) = f.document(p)?;
+        progress.document(b, s, d);
+    }
+    Ok(())
 }
 
 /// Merges the shard folders `dirs` of one sharded run into the output folder of `cfg`: checks

@@ -267,6 +267,21 @@ impl OutputDir {
         })
     }
 
+    /// Where a run into this folder keeps its checkpoint (see `checkpoint`): the hidden sibling
+    /// `.NAME.resume`, or `..resume` inside the folder when files are staged there. The folder's
+    /// lock covers it.
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        let name = self
+            .dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match self.dest.parent() {
+            Some(p) if !self.in_place && !name.is_empty() => p.join(format!(".{name}.resume")),
+            _ => self.dest.join("..resume"),
+        }
+    }
+
     /// The folder the run writes its files into.
     pub fn staging(&self) -> &Path {
         &self.staging

@@ -442,6 +442,11 @@ impl Writer {
         self.out.is_in_place()
     }
 
+    /// Where the run keeps its checkpoint (see `checkpoint`).
+    pub fn checkpoint_dir(&self) -> std::path::PathBuf {
+        self.out.checkpoint_dir()
+    }
+
     /// The per-language files of `lang` and `script`, opened at their first segment.
     fn lang_files(
         &mut self,

@@ -46,8 +46,8 @@ pub const FINGERPRINTS: &str = "shard-fingerprints.bin";
 pub const VERSION: u32 = 1;
 /// What the manifest's `format` field says.
 const FORMAT: &str = "scriptorium-shard";
-const RECORDS_MAGIC: &[u8; 8] = b"SCRPREC\0";
-const FINGERPRINTS_MAGIC: &[u8; 8] = b"SCRPFPS\0";
+pub(super) const RECORDS_MAGIC: &[u8; 8] = b"SCRPREC\0";
+pub(super) const FINGERPRINTS_MAGIC: &[u8; 8] = b"SCRPFPS\0";
 /// Frames larger than this are refused as corrupt (a document's frame is far smaller).
 const MAX_FRAME: u32 = 1 << 31;
 
@@ -191,7 +191,7 @@ fn intern(s: &str) -> Option<&'static str> {
 
 /// Appends the encoding of values to a payload.
 #[derive(Default)]
-struct Enc(Vec<u8>);
+pub(super) struct Enc(pub(super) Vec<u8>);
 
 impl Enc {
     fn u8(&mut self, v: u8) {
@@ -443,7 +443,7 @@ impl Dec<'_> {
 }
 
 /// The record payload of one document.
-fn encode_record(e: &mut Enc, p: &ProcessedDoc) {
+pub(super) fn encode_record(e: &mut Enc, p: &ProcessedDoc) {
     let l = &p.line;
     e.str(&l.doc_id);
     e.str(&l.source);
@@ -610,7 +610,7 @@ fn decode_record(d: &mut Dec<'_>) -> Result<ProcessedDoc, ShardError> {
 }
 
 /// The fingerprint payload of one document.
-fn encode_fingerprints(e: &mut Enc, f: &DocFingerprints) {
+pub(super) fn encode_fingerprints(e: &mut Enc, f: &DocFingerprints) {
     e.usize(f.exact.len());
     for chunk in f.exact.chunks(8) {
         let mut bits = 0u8;
@@ -661,14 +661,18 @@ fn decode_fingerprints(d: &mut Dec<'_>) -> Result<DocFingerprints, ShardError> {
 }
 
 /// One of the two binary files being written.
-struct FrameFile {
+pub(super) struct FrameFile {
     path: PathBuf,
     w: BufWriter<File>,
     bytes: u64,
 }
 
 impl FrameFile {
-    fn create(dir: &Path, name: &str, magic: &[u8; 8]) -> Result<FrameFile, OutputError> {
+    pub(super) fn create(
+        dir: &Path,
+        name: &str,
+        magic: &[u8; 8],
+    ) -> Result<FrameFile, OutputError> {
         let path = dir.join(name);
         let f = File::create(&path).map_err(|e| oerr(&path, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
@@ -678,7 +682,7 @@ impl FrameFile {
         Ok(FrameFile { path, w, bytes: 12 })
     }
 
-    fn frame(&mut self, payload: &[u8]) -> Result<(), OutputError> {
+    pub(super) fn frame(&mut self, payload: &[u8]) -> Result<(), OutputError> {
         let len = u32::try_from(payload.len())
             .ok()
             .filter(|&n| n < MAX_FRAME)
@@ -698,7 +702,7 @@ impl FrameFile {
         Ok(())
     }
 
-    fn finish(self) -> Result<u64, OutputError> {
+    pub(super) fn finish(self) -> Result<u64, OutputError> {
         let f = self
             .w
             .into_inner()
@@ -706,9 +710,48 @@ impl FrameFile {
         f.sync_all().map_err(|e| oerr(&self.path, e))?;
         Ok(self.bytes)
     }
+
+    /// Opens the file `dir/name`, written before with `magic`, to append frames after its first
+    /// `len` bytes (what follows them, a frame cut short by a kill, is cut off).
+    pub(super) fn append(
+        dir: &Path,
+        name: &str,
+        magic: &[u8; 8],
+        len: u64,
+    ) -> Result<FrameFile, OutputError> {
+        use std::io::{Seek, SeekFrom};
+        let path = dir.join(name);
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| oerr(&path, e))?;
+        let mut head = [0u8; 12];
+        f.read_exact(&mut head).map_err(|e| oerr(&path, e))?;
+        if &head[..8] != magic || head[8..] != VERSION.to_le_bytes() || len < 12 {
+            return Err(oerr(
+                &path,
+                std::io::Error::other("not a file of this kind and version"),
+            ));
+        }
+        f.set_len(len).map_err(|e| oerr(&path, e))?;
+        f.seek(SeekFrom::Start(len)).map_err(|e| oerr(&path, e))?;
+        Ok(FrameFile {
+            path,
+            w: BufWriter::with_capacity(1 << 20, f),
+            bytes: len,
+        })
+    }
+
+    /// Hands the buffered frames to the system (they then outlive a killed process); returns
+    /// the file's length.
+    pub(super) fn flush(&mut self) -> Result<u64, OutputError> {
+        self.w.flush().map_err(|e| oerr(&self.path, e))?;
+        Ok(self.bytes)
+    }
 }
 
-fn oerr(path: &Path, source: std::io::Error) -> OutputError {
+pub(super) fn oerr(path: &Path, source: std::io::Error) -> OutputError {
     OutputError {
         path: path.display().to_string(),
         source,
