@@ -652,7 +652,7 @@ fn run_inner(
             let key = checkpoint::run_key(&config_hash(cfg), &all_inputs);
             let (c, found) = Checkpoint::open(&f.writer.checkpoint_dir(), &key, replay)?;
             if let Some(mut r) = found {
-                let replayed = replay_checkpoint(f, &mut r, &mut progress);
+                let replayed = replay_checkpoint(f, &stages, &mut r, &mut progress);
                 match replayed {
                     Ok(()) => {
                         skip = r.mark.items;
@@ -805,13 +805,16 @@ fn run_inner(
     }
 }
 
-/// Feeds the documents of a checkpoint to the ordered pass, as `merge` feeds a shard's.
+/// Feeds the documents of a checkpoint to the ordered pass, as `merge` feeds a shard's, with
+/// their fingerprints computed again (the checkpoint does not keep them).
 fn replay_checkpoint(
     f: &mut Finish,
+    stages: &Stages,
     r: &mut checkpoint::Replay,
     progress: &mut progress::Progress,
 ) -> Result<(), RunError> {
-    while let Some(p) = r.next_doc().map_err(RunError::Shard)? {
+    while let Some(mut p) = r.next_doc().map_err(RunError::Shard)? {
+        p.fingerprints = stages.dedup.fingerprints(&p.clean, &p.segments);
         let (b, s, d) = f.document(p)?;
         progress.document(b, s, d);
     }

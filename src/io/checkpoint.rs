@@ -2,12 +2,14 @@
 //! started again goes on from there and writes the output an uninterrupted run writes.
 //!
 //! While a run works, every document that leaves the workers goes, in input order and before
-//! any dedup decision, into two files of the shard format (`shard-records.bin`,
-//! `shard-fingerprints.bin`, see `shard`) in the checkpoint folder beside the output folder
-//! (`.NAME.resume`, see `OutputDir::checkpoint_dir`). Now and then (every 250 ms or 8 MiB) the
-//! run hands the buffered frames to the system and appends a *mark* to `progress.bin`: how
-//! many items of work (text files, records of collections) are done, how many documents they
-//! gave and how long the two files were then. A mark is 40 bytes with its own check, written
+//! any dedup decision, into a records file of the shard format (`shard-records.bin`, see
+//! `shard`) in the checkpoint folder beside the output folder (`.NAME.resume`, see
+//! `OutputDir::checkpoint_dir`). Its dedup fingerprints are not kept: they are a function of the
+//! record (the clean text and the segments) and are computed again when it is replayed, which
+//! costs less than writing them (they are larger than the records). Now and then (every 250 ms
+//! or 8 MiB) the run hands the buffered frames to the system and appends a *mark* to
+//! `progress.bin`: how many items of work (text files, records of collections) are done, how
+//! many documents they gave and how long the file was then. A mark is 32 bytes with its own check, written
 //! after the frames it counts, so the last whole mark always describes whole frames; a torn
 //! mark or frame after it is cut off. `checkpoint.json` holds the key of the run: the
 //! configuration (what changes the output), the program version and the inputs (ids, paths,
@@ -29,18 +31,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::output::OutputError;
-use super::shard::{
-    encode_fingerprints, encode_record, oerr, Enc, FrameFile, ShardDocs, FINGERPRINTS,
-    FINGERPRINTS_MAGIC, RECORDS, RECORDS_MAGIC,
-};
+use super::shard::{encode_record, oerr, Enc, FrameFile, ShardDocs, RECORDS, RECORDS_MAGIC};
 use crate::stages::ProcessedDoc;
 
 /// The file holding the run's key.
 const KEY_FILE: &str = "checkpoint.json";
 /// The file of marks.
 const MARKS: &str = "progress.bin";
-/// Bytes of one mark: four counts and a check.
-const MARK_BYTES: usize = 40;
+/// Bytes of one mark: three counts and a check.
+const MARK_BYTES: usize = 32;
 /// A mark is written when this much time has passed since the last one…
 const MARK_EVERY: Duration = Duration::from_millis(250);
 /// …or when this many bytes of frames are unmarked.
@@ -54,25 +53,19 @@ pub struct Mark {
     /// Documents those items gave.
     pub documents: u64,
     records_len: u64,
-    fingerprints_len: u64,
 }
 
 impl Mark {
     fn bytes(&self) -> [u8; MARK_BYTES] {
         let mut b = [0u8; MARK_BYTES];
-        for (k, v) in [
-            self.items,
-            self.documents,
-            self.records_len,
-            self.fingerprints_len,
-        ]
-        .into_iter()
-        .enumerate()
+        for (k, v) in [self.items, self.documents, self.records_len]
+            .into_iter()
+            .enumerate()
         {
             b[8 * k..8 * k + 8].copy_from_slice(&v.to_le_bytes());
         }
-        let check = xxhash_rust::xxh3::xxh3_64(&b[..32]);
-        b[32..].copy_from_slice(&check.to_le_bytes());
+        let check = xxhash_rust::xxh3::xxh3_64(&b[..24]);
+        b[24..].copy_from_slice(&check.to_le_bytes());
         b
     }
 
@@ -82,11 +75,10 @@ impl Mark {
             w.copy_from_slice(&b[8 * k..8 * k + 8]);
             u64::from_le_bytes(w)
         };
-        (b.len() == MARK_BYTES && xxhash_rust::xxh3::xxh3_64(&b[..32]) == word(4)).then(|| Mark {
+        (b.len() == MARK_BYTES && xxhash_rust::xxh3::xxh3_64(&b[..24]) == word(3)).then(|| Mark {
             items: word(0),
             documents: word(1),
             records_len: word(2),
-            fingerprints_len: word(3),
         })
     }
 }
@@ -100,7 +92,8 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// The next document to replay; `None` after the last the mark counts.
+    /// The next document to replay, without its fingerprints; `None` after the last the mark
+    /// counts.
     pub fn next_doc(&mut self) -> Result<Option<ProcessedDoc>, super::shard::ShardError> {
         if self.left == 0 {
             return Ok(None);
@@ -122,7 +115,6 @@ impl Replay {
 pub struct Checkpoint {
     dir: PathBuf,
     records: FrameFile,
-    fingerprints: FrameFile,
     marks: File,
     enc: Enc,
     at: Mark,
@@ -162,7 +154,6 @@ impl Checkpoint {
         }
         std::fs::create_dir_all(dir).map_err(|e| oerr(dir, e))?;
         let records = FrameFile::create(dir, RECORDS, RECORDS_MAGIC)?;
-        let fingerprints = FrameFile::create(dir, FINGERPRINTS, FINGERPRINTS_MAGIC)?;
         let marks_path = dir.join(MARKS);
         let marks = File::create(&marks_path).map_err(|e| oerr(&marks_path, e))?;
         // The key last: a folder without it is never resumed.
@@ -171,13 +162,11 @@ impl Checkpoint {
         std::fs::write(&key_path, text + "\n").map_err(|e| oerr(&key_path, e))?;
         let start = Mark {
             records_len: 12,
-            fingerprints_len: 12,
             ..Mark::default()
         };
         Ok(Checkpoint {
             dir: dir.to_path_buf(),
             records,
-            fingerprints,
             marks,
             enc: Enc::default(),
             at: start,
@@ -226,10 +215,8 @@ impl Checkpoint {
             .set_len(((k + 1) * MARK_BYTES) as u64)
             .map_err(|e| oerr(&marks_path, e))?;
         let records = FrameFile::append(dir, RECORDS, RECORDS_MAGIC, mark.records_len)?;
-        let fingerprints =
-            FrameFile::append(dir, FINGERPRINTS, FINGERPRINTS_MAGIC, mark.fingerprints_len)?;
-        let docs =
-            ShardDocs::open(dir).map_err(|e| oerr(dir, std::io::Error::other(e.to_string())))?;
+        let docs = ShardDocs::open_records(dir)
+            .map_err(|e| oerr(dir, std::io::Error::other(e.to_string())))?;
         let replay = Replay {
             mark,
             docs,
@@ -239,7 +226,6 @@ impl Checkpoint {
             Checkpoint {
                 dir: dir.to_path_buf(),
                 records,
-                fingerprints,
                 marks,
                 enc: Enc::default(),
                 at: mark,
@@ -256,11 +242,7 @@ impl Checkpoint {
         self.enc.0.clear();
         encode_record(&mut self.enc, p);
         self.records.frame(&self.enc.0)?;
-        let n = self.enc.0.len() as u64;
-        self.enc.0.clear();
-        encode_fingerprints(&mut self.enc, &p.fingerprints);
-        self.fingerprints.frame(&self.enc.0)?;
-        self.unmarked += n + self.enc.0.len() as u64;
+        self.unmarked += self.enc.0.len() as u64;
         self.at.documents += 1;
         Ok(())
     }
@@ -281,7 +263,6 @@ impl Checkpoint {
             return Ok(());
         }
         self.at.records_len = self.records.flush()?;
-        self.at.fingerprints_len = self.fingerprints.flush()?;
         let path = self.dir.join(MARKS);
         self.marks
             .write_all(&self.at.bytes())
@@ -342,7 +323,6 @@ mod tests {
             items: 3,
             documents: 5,
             records_len: 100,
-            fingerprints_len: 60,
         };
         let b = Mark { items: 4, ..a };
         assert_eq!(Mark::parse(&a.bytes()), Some(a));

@@ -916,7 +916,8 @@ impl FrameReader {
 /// its fingerprints, no dedup decision made. Read one at a time (the whole shard is never held).
 pub struct ShardDocs {
     records: FrameReader,
-    fingerprints: FrameReader,
+    /// `None` for a checkpoint, which keeps no fingerprints (they are computed again).
+    fingerprints: Option<FrameReader>,
 }
 
 impl ShardDocs {
@@ -924,14 +925,40 @@ impl ShardDocs {
     pub fn open(dir: &Path) -> Result<ShardDocs, ShardError> {
         Ok(ShardDocs {
             records: FrameReader::open(&dir.join(RECORDS), RECORDS_MAGIC)?,
-            fingerprints: FrameReader::open(&dir.join(FINGERPRINTS), FINGERPRINTS_MAGIC)?,
+            fingerprints: Some(FrameReader::open(
+                &dir.join(FINGERPRINTS),
+                FINGERPRINTS_MAGIC,
+            )?),
+        })
+    }
+
+    /// Opens the records file of the folder `dir` alone: the documents come without their
+    /// fingerprints.
+    pub fn open_records(dir: &Path) -> Result<ShardDocs, ShardError> {
+        Ok(ShardDocs {
+            records: FrameReader::open(&dir.join(RECORDS), RECORDS_MAGIC)?,
+            fingerprints: None,
         })
     }
 
     /// The next document; `None` after the last.
     pub fn next_doc(&mut self) -> Result<Option<ProcessedDoc>, ShardError> {
         let rec = self.records.next()?;
-        let fps = self.fingerprints.next()?;
+        let Some(fingerprints) = self.fingerprints.as_mut() else {
+            let Some((ra, rb)) = rec else {
+                return Ok(None);
+            };
+            let mut d = Dec {
+                b: &rb,
+                pos: 0,
+                base: ra,
+                path: &self.records.path,
+            };
+            let p = decode_record(&mut d)?;
+            self.records.buf = rb;
+            return Ok(Some(p));
+        };
+        let fps = fingerprints.next()?;
         let ((ra, rb), (fa, fb)) = match (rec, fps) {
             (None, None) => return Ok(None),
             (Some(r), Some(f)) => (r, f),
@@ -941,7 +968,7 @@ impl ShardDocs {
                     message: format!(
                         "this file (up to byte {}) and {} (up to byte {}) hold different \
                          numbers of documents",
-                        self.records.offset, self.fingerprints.path, self.fingerprints.offset
+                        self.records.offset, fingerprints.path, fingerprints.offset
                     ),
                 })
             }
@@ -957,7 +984,7 @@ impl ShardDocs {
             b: &fb,
             pos: 0,
             base: fa,
-            path: &self.fingerprints.path,
+            path: &fingerprints.path,
         };
         p.fingerprints = decode_fingerprints(&mut d)?;
         let n = p.segments.len();
@@ -968,12 +995,12 @@ impl ShardDocs {
             || f.document.iter().any(bad_sketch)
         {
             return Err(ShardError {
-                path: self.fingerprints.path.clone(),
+                path: fingerprints.path.clone(),
                 message: format!("byte {fa}: fingerprints of more segments than the document has"),
             });
         }
         self.records.buf = rb;
-        self.fingerprints.buf = fb;
+        fingerprints.buf = fb;
         Ok(Some(p))
     }
 }
