@@ -347,6 +347,13 @@ impl Normalizer {
             let next = it.next();
             let mut len = c.len_utf8();
             let mut act = self.action(c, next);
+            if c == '\u{AD}' && self.cfg.soft_hyphens {
+                // At a line end, the soft hyphen marks where a word was broken: the line break
+                // goes with it and the word is whole again.
+                if let Some(n) = soft_hyphen_break(text, pos) {
+                    len = n;
+                }
+            }
             if c == '\u{1B}' && self.cfg.terminal_escapes {
                 if let Some(n) = escape_len(rest.as_bytes()) {
                     len = n;
@@ -459,6 +466,34 @@ impl Normalizer {
         }
         Some((out, b.finish()))
     }
+}
+
+/// The byte length of a soft hyphen at `pos` that ends a line between two letters, with the
+/// spaces and the line break after it and the next line's indentation: the bytes to drop to
+/// rejoin the word (`inter\u{AD}` / `national` → `international`). `None` elsewhere.
+fn soft_hyphen_break(text: &str, pos: usize) -> Option<usize> {
+    let before = text[..pos].chars().next_back()?;
+    if !crate::text::chars::is_letter(before) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut i = pos + '\u{AD}'.len_utf8();
+    let blank = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t') {
+            *i += 1;
+        }
+    };
+    blank(&mut i);
+    match b.get(i..i + 2) {
+        Some(b"\r\n") => i += 2,
+        _ => match b.get(i) {
+            Some(b'\n' | b'\r') => i += 1,
+            _ => return None,
+        },
+    }
+    blank(&mut i);
+    let after = text[i..].chars().next()?;
+    crate::text::chars::is_letter(after).then_some(i - pos)
 }
 
 #[cfg(test)]
@@ -652,6 +687,12 @@ mod tests {
     fn spaces_hyphens_bom_bidi() {
         assert_eq!(norm("a\u{A0}b\u{2009}c\u{3000}d"), "a b c d");
         assert_eq!(norm("inter\u{AD}national"), "international");
+        // At a line end the line break goes too: the word is whole again.
+        assert_eq!(norm("inter\u{AD}\nnational"), "international");
+        assert_eq!(norm("inter\u{AD} \r\n  national law"), "international law");
+        // Not between two letters: only the soft hyphen goes.
+        assert_eq!(norm("page\u{AD}\n2"), "page\n2");
+        assert_eq!(norm("\u{AD}\nnational"), "\nnational");
         assert_eq!(norm("\u{FEFF}x\u{FEFF}y"), "xy");
         assert_eq!(norm("\u{202B}عربي\u{202C} \u{2067}x\u{2069}"), "عربي x");
     }

@@ -14,6 +14,10 @@ use crate::text::chars::{class, decode_at, ALNUM};
 pub(super) struct HyphenBreak {
     /// Byte offset of the hyphen.
     pub(super) hyphen: usize,
+    /// Its length in bytes (`-` 1, U+2010 3, U+00AD 2).
+    pub(super) len: usize,
+    /// A soft hyphen: the break is inside a word, always rejoined.
+    pub(super) soft: bool,
     /// Where the next line's text starts.
     pub(super) next: usize,
     /// The joined form and the hyphenated form, lowercased; `None`: keep the hyphen.
@@ -22,7 +26,8 @@ pub(super) struct HyphenBreak {
 
 /// Counts how often each candidate form occurs as a word of `text`.
 ///
-/// A word is a run of letters, digits and hyphens, without its outer hyphens; it is compared
+/// A word is a run of letters, digits and hyphens (`-`, U+2010), without its outer hyphens; it
+/// is compared
 /// lowercased, and only when its length in bytes is that of a form. The scan goes byte by byte
 /// through ASCII and classifies other characters with [`class`] (its [`ALNUM`] is exactly
 /// `chars::is_letter_or_digit`, from one table read per character: see [`class`]).
@@ -37,8 +42,15 @@ pub(super) fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
         v
     };
     let mut lower = String::new();
+    let mut dashed = String::new();
     let mut check = |w: &str, forms: &mut HashMap<String, u32>| {
-        let w = w.trim_matches('-');
+        let mut w = w.trim_matches(['-', '\u{2010}']);
+        if w.contains('\u{2010}') {
+            // U+2010 inside a word is its hyphen, as `-`.
+            dashed.clear();
+            dashed.extend(w.chars().map(|c| if c == '\u{2010}' { '-' } else { c }));
+            w = &dashed;
+        }
         if lens.binary_search(&w.len()).is_err() {
             // Lowercasing may change the length, but not for the scripts that hyphenate
             // across lines in practice; a miss only means the hyphen is kept.
@@ -59,7 +71,7 @@ pub(super) fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
             (x.is_ascii_alphanumeric() || x == b'-', 1)
         } else {
             let c = decode_at(b, i);
-            (class(c) & ALNUM != 0, c.len_utf8())
+            (class(c) & ALNUM != 0 || c == '\u{2010}', c.len_utf8())
         };
         match (word_char, start) {
             (true, None) => start = Some(i),
@@ -76,10 +88,11 @@ pub(super) fn count_forms(text: &str, forms: &mut HashMap<String, u32>) {
     }
 }
 
-/// The word of `s` that ends at its end (letters only), and the word that starts `t`.
+/// The word of `s` that ends at its end (letters only) before its hyphen of `len` bytes, and
+/// the word that starts `t`.
 #[inline]
-pub(super) fn split_word(s: &str, t: &str) -> Option<(String, String)> {
-    let head = s.strip_suffix('-')?;
+pub(super) fn split_word(s: &str, t: &str, len: usize) -> Option<(String, String)> {
+    let head = s.get(..s.len().checked_sub(len)?)?;
     let a_start = head
         .char_indices()
         .rev()
@@ -141,6 +154,32 @@ mod tests {
             texts(t),
             vec!["the States of Massachusetts, Texas, New-Jersey, Maine."]
         );
+    }
+
+    #[test]
+    fn u2010_at_a_line_end_is_a_hyphen_like_the_ascii_one() {
+        // Typesetting hyphenation that extracts as U+2010: rejoined.
+        let t = "It was an unprece\u{2010}\ndented event.\n";
+        assert_eq!(texts(t), vec!["It was an unprecedented event."]);
+        // The hyphenated form occurs elsewhere (with either hyphen): kept, as it was typed.
+        let t = "A long\u{2010}lasting policy.\nIt became another evidence of long\u{2010}\nlasting ethnic cleansing.\n";
+        assert_eq!(
+            texts(t)[1],
+            "It became another evidence of long\u{2010}lasting ethnic cleansing."
+        );
+        let t = "A long-lasting policy.\nIt became another evidence of long\u{2010}\nlasting ethnic cleansing.\n";
+        assert_eq!(
+            texts(t)[1],
+            "It became another evidence of long\u{2010}lasting ethnic cleansing."
+        );
+    }
+
+    #[test]
+    fn a_kept_soft_hyphen_at_a_line_end_rejoins_the_word() {
+        // With `soft_hyphens = false` normalization leaves U+00AD: the word is rejoined and
+        // the soft hyphen stays inside it.
+        let t = "It was an unprece\u{AD}\ndented event.\n";
+        assert_eq!(texts(t), vec!["It was an unprece\u{AD}dented event."]);
     }
 
     #[test]

@@ -272,13 +272,18 @@ impl Structurer {
                 let p = prev.unwrap_or(i);
                 let a = &text[lines[p].content()];
                 let b = &text[lines[i].content()];
+                let len = wrap::line_end_hyphen(a).unwrap_or(1);
+                // A soft hyphen marks a break inside a word: always rejoined.
+                let soft = len == 2;
                 let forms = if self.dehyphenate && lines[i].first.is_lowercase() {
-                    split_word(a, b)
+                    split_word(a, b, len)
                 } else {
                     None
                 };
                 hyphens.push(HyphenBreak {
-                    hyphen: lines[p].content().end - 1,
+                    hyphen: lines[p].content().end - len,
+                    len,
+                    soft,
                     next: lines[i].content().start,
                     forms,
                 });
@@ -301,10 +306,14 @@ impl Structurer {
                     let (nj, ny) = (counts[j], counts[y]);
                     nj >= ny || ny == 0
                 });
-                if rejoin {
+                if h.soft {
+                    // Kept by normalization (`soft_hyphens = false`): it stays, invisible,
+                    // inside the rejoined word.
+                    h.hyphen + h.len..h.next
+                } else if rejoin {
                     h.hyphen..h.next
                 } else {
-                    h.hyphen + 1..h.next
+                    h.hyphen + h.len..h.next
                 }
             })
             .collect();

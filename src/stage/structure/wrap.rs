@@ -117,6 +117,19 @@ pub(super) enum Join {
     Hyphen,
 }
 
+/// The byte length of the hyphen that ends `s`: `-`, U+2010 HYPHEN (what typesetting
+/// hyphenation often emits) or U+00AD SOFT HYPHEN (when normalization keeps it).
+#[inline]
+pub(super) fn line_end_hyphen(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    match b {
+        [.., b'-'] => Some(1),
+        [.., 0xE2, 0x80, 0x90] => Some(3),
+        [.., 0xC2, 0xAD] => Some(2),
+        _ => None,
+    }
+}
+
 #[inline]
 pub(super) fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: bool) -> Join {
     if b.marker != 0 || b.hashes != 0 || a.hashes != 0 {
@@ -130,13 +143,12 @@ pub(super) fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: 
         return Join::Break;
     }
     let s = &text[a.content()];
-    let hyphen = s.len() >= 2
-        && s.ends_with('-')
-        && s[..s.len() - 1]
+    let hyphen = line_end_hyphen(s).is_some_and(|h| {
+        s[..s.len() - h]
             .chars()
             .next_back()
             .is_some_and(crate::text::chars::is_letter)
-        && b.first.is_alphanumeric();
+    }) && b.first.is_alphanumeric();
     if hyphen && gap <= 1 {
         return Join::Hyphen;
     }
