@@ -197,11 +197,27 @@ impl Stages {
         let text: &str = &normalized.text;
         clock.lap(NORMALIZE);
 
+        // Right-to-left lines extracted in visual order, back in logical order (same length).
+        let visual = if self.cfg.script.repair_bidi {
+            crate::stage::script::visual::repair(text, crate::stage::script::garbled::model())
+        } else {
+            None
+        };
+        let text: &str = visual.as_ref().map_or(text, |v| v.text.as_str());
         let blocks = self.structurer.blocks(text);
         clock.lap(STRUCTURE);
 
         let (mut clean, mut segments) =
             render::segment_blocks(text, &blocks, &self.segmenter, &self.structurer);
+        if let Some(v) = &visual {
+            // Inside a reversed line, offsets are the line's.
+            for seg in &mut segments {
+                if v.touches(&seg.src) {
+                    seg.src = v.snap(seg.src.clone());
+                    seg.flags.insert(crate::doc::Flags::REPAIRED_BIDI);
+                }
+            }
+        }
         render::map_back(
             &mut segments,
             &normalized.maps,

@@ -160,3 +160,89 @@ fn japanese_with_latin_command_names_is_jpan() {
         assert_eq!(s["lang_script"], "jpn_Jpan", "{s}");
     }
 }
+
+/// The UDHR in Hebrew and Persian (`tests/data/udhr`) as a visual-order extractor writes it:
+/// constructed by reversing every line's characters (numbers and Latin words keep their order,
+/// as on the page). The run gives back the logical text, flags it `repaired_bidi`, and every
+/// segment's `raw_span` holds the bytes of the text it came from (whole lines).
+#[test]
+fn visual_order_lines_come_back_in_logical_order() {
+    fn visual(line: &str) -> String {
+        // Reverse, then turn runs of digits and Latin letters (with what stands between
+        // them) back: the page order of a right-to-left line.
+        let mut c: Vec<char> = line.chars().rev().collect();
+        let ltr = |x: char| x.is_ascii_alphanumeric();
+        let rtl = |x: char| ('\u{0590}'..='\u{08FF}').contains(&x) && x.is_alphabetic();
+        let mut i = 0;
+        while i < c.len() {
+            if !ltr(c[i]) {
+                i += 1;
+                continue;
+            }
+            let mut last = i;
+            let mut j = i + 1;
+            while j < c.len() && !rtl(c[j]) {
+                if ltr(c[j]) {
+                    last = j;
+                }
+                j += 1;
+            }
+            c[i..=last].reverse();
+            i = last + 1;
+        }
+        c.into_iter().collect()
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut originals = Vec::new();
+    for lang in ["heb", "fas"] {
+        let text =
+            std::fs::read_to_string(root.join(format!("tests/data/udhr/{lang}.txt"))).unwrap();
+        let page: String = text.lines().map(|l| visual(l) + "\n").collect();
+        std::fs::write(raw.join(format!("{lang}.txt")), &page).unwrap();
+        originals.push((lang, text, page));
+    }
+    Command::cargo_bin("scriptorium")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "--quiet"])
+        .assert()
+        .success();
+    let segs: Vec<Value> = std::fs::read_to_string(dir.path().join("processed/segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (lang, text, page) in &originals {
+        let mine: Vec<&Value> = segs
+            .iter()
+            .filter(|s| s["doc_id"] == format!("{lang}.txt"))
+            .collect();
+        assert!(!mine.is_empty(), "{lang}");
+        let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for s in &mine {
+            assert!(flags(s).contains(&"repaired_bidi"), "{lang}: {s}");
+            // The text is the logical one.
+            assert!(folded.contains(text_of(s)), "{lang}: {}", text_of(s));
+            // The raw span covers the whole visual-order lines the text came from.
+            let span = s["raw_span"].as_array().unwrap();
+            let (a, b) = (
+                span[0].as_u64().unwrap() as usize,
+                span[1].as_u64().unwrap() as usize,
+            );
+            let bytes = &page[a..b];
+            let first_word = text_of(s).split_whitespace().next().unwrap();
+            let reversed_word: String = first_word.chars().rev().collect();
+            assert!(
+                bytes.contains(&reversed_word) || bytes.contains(first_word),
+                "{lang}: {bytes:?} does not hold {first_word:?}"
+            );
+        }
+    }
+}
+
+fn text_of(s: &Value) -> &str {
+    s["text"].as_str().unwrap()
+}

@@ -23,6 +23,7 @@ use unicode_script::Script;
 pub mod bidi;
 mod classes;
 pub mod garbled;
+pub mod visual;
 
 use crate::config::ScriptConfig;
 use crate::doc::{Direction, Flags};

@@ -104,11 +104,16 @@ const NUMBER_EDGE_LINES: u32 = 3;
 /// Fewest non-blank lines from one page number to the next one of a sequence: a page holds
 /// more than a few lines, a numbered list or a table column of numbers does not space them so.
 const MIN_PAGE_LINES: u32 = 8;
+/// Fewest non-blank lines from the title to its repetition as a running title, and between two
+/// of those. Only a full page lies before a running title (a page number may end a short last
+/// page), and a web page or help text repeats its title as a heading a few lines down.
+const MIN_TITLE_PAGE_LINES: u32 = 15;
 
 /// Marks page numbers and running headers and footers, only where the text shows pages.
 ///
 /// A line that looks like a page number ([`super::patterns::is_page_number`]) stays one when
-/// it names its page by itself (`Page 3 of 10`, `3 / 10`), when it is one of a sequence of
+/// it names its page by itself (`Page 3 of 10`, `3 / 10`, where the text is long enough for
+/// that many pages), when it is one of a sequence of
 /// numbers that starts at `1` (or at `2`, with no `1` before it), each one above the previous one at least
 /// [`MIN_PAGE_LINES`] non-blank lines before it (or on the last line), spaced as pages are
 /// ([`page_like`]: `1` … `2` … `3`, not the `(3)` … `(4)` of a numbered list), none of them
@@ -122,7 +127,7 @@ const MIN_PAGE_LINES: u32 = 8;
 /// whole.
 ///
 /// A *running title* is the document's first line (its title) repeated as a line of its own, or
-/// with a number before or after it (`Title 2`), at least [`MIN_PAGE_LINES`] non-blank lines
+/// with a number before or after it (`Title 2`), at least [`MIN_TITLE_PAGE_LINES`] non-blank lines
 /// after the previous one: the title at the top of each page, which is how text extracted
 /// without form feeds or page numbers still shows its pages.
 ///
@@ -186,7 +191,10 @@ pub(super) fn mark_pages(text: &str, lines: &mut [Line]) {
     for (o, &i) in nonblank.iter().enumerate() {
         let l = &lines[i as usize];
         if l.kind == LineKind::PageNumber {
-            if let Some((v, named)) = page_value(&text[l.content()]) {
+            if let Some((v, total)) = page_value(&text[l.content()]) {
+                // `N / M` names its page only where the text could hold `M` pages (each page a
+                // number and a line at least): `10/2013` in a table of dates is a date.
+                let named = total.is_some_and(|m| u64::from(m) * 2 <= u64::from(n));
                 cands.push((o as u32, v, named, false));
             } else {
                 lines[i as usize].kind = LineKind::Text;
@@ -352,7 +360,7 @@ pub(super) fn mark_pages(text: &str, lines: &mut [Line]) {
 
 /// The running titles of a document (ordinals among its non-blank lines `nonblank`): its first
 /// line, of 3 to 100 characters, repeated as a line of its own or with a number of up to four
-/// digits before or after it, each at least [`MIN_PAGE_LINES`] non-blank lines after the
+/// digits before or after it, each at least [`MIN_TITLE_PAGE_LINES`] non-blank lines after the
 /// previous one (the first line itself is the title, not a running one).
 fn running_titles(text: &str, lines: &[Line], nonblank: &[u32]) -> Vec<u32> {
     let mut out = Vec::new();
@@ -366,10 +374,14 @@ fn running_titles(text: &str, lines: &[Line], nonblank: &[u32]) -> Vec<u32> {
     let mut title = String::new();
     line_key(&text[t.content()], false, &mut title);
     let (mut key, mut prev) = (String::new(), 0u32);
-    for (o, &i) in nonblank.iter().enumerate().skip(MIN_PAGE_LINES as usize) {
+    for (o, &i) in nonblank
+        .iter()
+        .enumerate()
+        .skip(MIN_TITLE_PAGE_LINES as usize)
+    {
         let o = o as u32;
         let l = &lines[i as usize];
-        if o - prev < MIN_PAGE_LINES || l.len < t.len || l.len > t.len + 6 {
+        if o - prev < MIN_TITLE_PAGE_LINES || l.len < t.len || l.len > t.len + 6 {
             continue;
         }
         let s = &text[l.content()];
@@ -525,8 +537,8 @@ mod tests {
                 t.push_str(header);
                 t.push_str("\n\n");
             }
-            for k in 0..12 {
-                t.push_str(&body[((p - 1) * 12 + k) % body.len()]);
+            for k in 0..16 {
+                t.push_str(&body[((p - 1) * 16 + k) % body.len()]);
                 t.push_str("\n\n");
             }
             let n = number(p);

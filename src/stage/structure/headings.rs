@@ -339,6 +339,171 @@ fn heading_counts(
     cased_first && (multi_line || chars <= 100)
 }
 
+/// Blocks that a pattern of the document shows to be headings, though their shape alone does
+/// not: short blocks that share a numbered pattern with other blocks (`Airteagal 23.`,
+/// `Airteagal 24.`; `12. člen`, `13. člen`; `7‐статья`; `10 бап`), and multi-level numbered
+/// section titles (`12.2.2.3. Setting Up the System`). A heading's pattern is its text with each
+/// number (a run of digits of any script, a word of upper-case roman numerals) read as one
+/// sign, lower-cased; it must hold a letter word besides the number, and a run of three or more
+/// blocks of one pattern with nothing between them is a list (or a table of contents), not
+/// headings. A list item made a heading gets its marker back (`12.` is the heading's number).
+pub(super) fn context_headings(text: &str, blocks: &mut [crate::doc::Block]) {
+    use crate::doc::{BlockKind, Flags};
+    use std::collections::HashMap;
+    let mut out = String::new();
+    let mut patterns: Vec<Option<String>> = Vec::with_capacity(blocks.len());
+    for b in blocks.iter_mut() {
+        if !matches!(
+            b.kind,
+            BlockKind::Paragraph | BlockKind::ListItem | BlockKind::Heading
+        ) {
+            patterns.push(None);
+            continue;
+        }
+        // What can hold a pattern or a section number, told without rendering the block:
+        // most blocks are not rendered here.
+        let raw = &text[b.range.clone()];
+        let single = !b.flags.contains(Flags::REFLOWED);
+        let may_pattern = single
+            && raw.len() <= 240
+            && raw.split_ascii_whitespace().nth(4).is_none()
+            && (raw
+                .bytes()
+                .any(|x| x.is_ascii_digit() || matches!(x, b'I' | b'V' | b'X'))
+                || (!raw.is_ascii() && raw.chars().any(|c| !c.is_ascii() && c.is_numeric())));
+        let may_title = b.kind == BlockKind::Paragraph
+            && raw.len() <= 600
+            && raw.as_bytes()[0].is_ascii_digit();
+        if !may_pattern && !may_title {
+            patterns.push(None);
+            continue;
+        }
+        out.clear();
+        let marker = usize::from(
+            b.kind == BlockKind::ListItem
+                && b.elide.first().is_some_and(|e| e.start == b.range.start),
+        );
+        crate::render::render_into(text, b.range.clone(), &b.elide[marker..], &mut out);
+        if may_title && numbered_title(&out) {
+            b.kind = BlockKind::Heading;
+        }
+        patterns.push(may_pattern.then(|| pattern(&out)).flatten());
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in patterns.iter().flatten() {
+        *counts.entry(p.as_str()).or_default() += 1;
+    }
+    let mut k = 0;
+    while k < patterns.len() {
+        let Some(p) = patterns[k].as_deref() else {
+            k += 1;
+            continue;
+        };
+        // The run of blocks of this pattern starting here.
+        let mut end = k + 1;
+        while end < patterns.len() && patterns[end].as_deref() == Some(p) {
+            end += 1;
+        }
+        if counts[p] >= 2 && end - k < 3 {
+            for b in &mut blocks[k..end] {
+                if b.kind == BlockKind::ListItem
+                    && b.elide.first().is_some_and(|e| e.start == b.range.start)
+                {
+                    b.elide.remove(0);
+                }
+                b.kind = BlockKind::Heading;
+            }
+        }
+        k = end;
+    }
+}
+
+/// The numbered pattern of a short text (see [`context_headings`]): at most four words and 60
+/// characters, with a number and a word of two or more letters.
+pub(super) fn pattern(s: &str) -> Option<String> {
+    let mut key = String::with_capacity(s.len());
+    let (mut words, mut chars, mut number, mut word) = (0, 0, false, false);
+    for w in s.split_whitespace() {
+        words += 1;
+        if words > 4 {
+            return None;
+        }
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        let core = w.trim_end_matches(['.', ':', ')']);
+        if core.len() > 1 && core.bytes().all(|c| b"IVXLC".contains(&c)) {
+            key.push('#');
+            key.push_str(&w[core.len()..]);
+            number = true;
+            continue;
+        }
+        let mut letters = 0;
+        let mut in_number = false;
+        for c in w.chars() {
+            chars += 1;
+            if c.is_numeric() {
+                if !in_number {
+                    key.push('#');
+                }
+                in_number = true;
+                number = true;
+                continue;
+            }
+            in_number = false;
+            letters += usize::from(c.is_alphabetic());
+            key.extend(c.to_lowercase());
+        }
+        word |= letters >= 2;
+    }
+    (number && word && chars <= 60).then_some(key)
+}
+
+/// Whether `s` is a multi-level numbered section title: `6.7.2.` or `6.7.2` and a space, then
+/// a capital (or a letter of a script without case), at most 120 characters and 15 words, and
+/// no sentence or clause punctuation at its end; `6.7 X` (two levels, no dot) needs two words
+/// after the number.
+fn numbered_title(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut levels = 0;
+    let mut dot = false;
+    loop {
+        let d = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if d == 0 || d > 3 {
+            return false;
+        }
+        i += d;
+        levels += 1;
+        match b.get(i) {
+            Some(b'.') if b.get(i + 1).is_some_and(u8::is_ascii_digit) => i += 1,
+            Some(b'.') if b.get(i + 1) == Some(&b' ') => {
+                i += 2;
+                dot = true;
+                break;
+            }
+            Some(b' ') => {
+                i += 1;
+                break;
+            }
+            _ => return false,
+        }
+    }
+    let Some(first) = s[i..].chars().next() else {
+        return false;
+    };
+    let cased = first.is_uppercase() || (first.is_alphabetic() && !first.is_lowercase());
+    let last = s.chars().next_back().unwrap_or(' ');
+    // `2.5 GB` is a quantity: a number without its dot and of two levels needs two words.
+    let words = s[i..].split_whitespace().count();
+    levels >= 2
+        && (dot || levels >= 3 || words >= 2)
+        && cased
+        && s.chars().count() <= 120
+        && s.split_whitespace().count() <= 15
+        && !(is_terminal(last) || matches!(last, ',' | ';' | ':'))
+}
+
 /// Eight bytes of ASCII text, as masks of the high bit of each byte (byte `j` of the
 /// little-endian word at bit `8 * j + 7`): `space` the whitespace that rendering folds (tab,
 /// line feed, form feed, carriage return, space), `text` the other bytes, `upper` and `lower`

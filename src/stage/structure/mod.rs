@@ -72,7 +72,7 @@ use crate::config::{StructureConfig, StructureMode};
 use crate::doc::{Block, BlockKind, DropReason, Flags};
 
 use boilerplate::{mark_pages, mark_toc};
-use headings::{emphasis_markers, is_heading_rendered};
+use headings::{context_headings, emphasis_markers, is_heading_rendered};
 use hyphen::{count_forms, split_word, HyphenBreak};
 pub use lines::{lines, trim_range};
 use lines::{Line, LineKind};
@@ -249,6 +249,12 @@ impl Structurer {
         }
         let blank_separated = pairs > 0 && blank_pairs * 2 >= pairs;
 
+        // Lines that the document's numbered pattern shows to be headings (`دفعہ ۱۰`,
+        // `Article 12.`: see `context_headings`) stand alone, even where the extractor put no
+        // blank line around them. A candidate starts a block by its place: after a sentence end,
+        // a blank or a line that is not text.
+        let pattern_lines = heading_pattern_lines(text, lines, nonblank);
+
         // Group lines into blocks: (first line, last line, joins between them).
         groups.clear();
         joins.clear();
@@ -258,7 +264,12 @@ impl Structurer {
             let i = i as usize;
             let prev = k.checked_sub(1).map(|p| nonblank[p] as usize);
             let j = match prev {
-                Some(p) if lines[p].is_text() && lines[i].is_text() => {
+                Some(p)
+                    if lines[p].is_text()
+                        && lines[i].is_text()
+                        && pattern_lines.binary_search(&p).is_err()
+                        && pattern_lines.binary_search(&i).is_err() =>
+                {
                     join(text, &lines[p], &lines[i], i - p - 1, blank_separated)
                 }
                 _ => Join::Break,
@@ -392,7 +403,80 @@ impl Structurer {
             }
             blocks.push(block);
         }
+        lone_markers(&mut blocks);
+        context_headings(text, &mut blocks);
         blocks
+    }
+}
+
+/// The indices of the text lines (of `nonblank`, in order) whose numbered pattern
+/// ([`headings::pattern`]) two or more candidate lines share: short lines that follow a sentence
+/// end, a blank line or a line that is not text, and do not end in `,` or `;`.
+fn heading_pattern_lines(text: &str, lines: &[Line], nonblank: &[u32]) -> Vec<usize> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for (k, &i) in nonblank.iter().enumerate() {
+        let i = i as usize;
+        let l = &lines[i];
+        if !l.is_text() || l.len > 60 || matches!(l.last, ',' | ';' | '،' | '؛') {
+            continue;
+        }
+        let after_break = match k.checked_sub(1).map(|p| nonblank[p] as usize) {
+            None => true,
+            Some(p) => p + 1 < i || !lines[p].is_text() || lines[p].ends_sentence,
+        };
+        if !after_break {
+            continue;
+        }
+        let s = &text[l.content()];
+        if !s
+            .chars()
+            .any(|c| c.is_numeric() || matches!(c, 'I' | 'V' | 'X'))
+        {
+            continue;
+        }
+        if let Some(p) = headings::pattern(s) {
+            found.push((i, p));
+        }
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, p) in &found {
+        *counts.entry(p.as_str()).or_default() += 1;
+    }
+    found
+        .iter()
+        .filter(|(_, p)| counts[p.as_str()] >= 2)
+        .map(|(i, _)| *i)
+        .collect()
+}
+
+/// Lists whose markers the extractor put on lines of their own (pdfminer puts a list's
+/// markers, `a.` `b.` `c.`, one per line, before its items): a run of `k` blocks that are only a
+/// marker makes the next `k` text blocks (paragraphs, or headings by their shape) list items.
+/// The marker blocks stay, with nothing to render.
+fn lone_markers(blocks: &mut [Block]) {
+    let lone =
+        |b: &Block| b.kind == BlockKind::ListItem && b.elide.first().is_some_and(|e| *e == b.range);
+    let mut k = 0;
+    while k < blocks.len() {
+        if !lone(&blocks[k]) {
+            k += 1;
+            continue;
+        }
+        let mut end = k + 1;
+        while end < blocks.len() && lone(&blocks[end]) {
+            end += 1;
+        }
+        let mut want = end - k;
+        let mut i = end;
+        while want > 0
+            && i < blocks.len()
+            && matches!(blocks[i].kind, BlockKind::Paragraph | BlockKind::Heading)
+        {
+            blocks[i].kind = BlockKind::ListItem;
+            want -= 1;
+            i += 1;
+        }
+        k = i;
     }
 }
 
@@ -434,6 +518,53 @@ mod tests {
 
     pub(super) fn texts(t: &str) -> Vec<String> {
         run(t).into_iter().map(|(_, s)| s).collect()
+    }
+
+    #[test]
+    fn markers_on_lines_of_their_own_make_the_next_blocks_list_items() {
+        // UDHR article 11 (Slovenian) as pdfminer extracts a list: the markers, each on a line
+        // of its own, before the items.
+        let t = "11. člen\n\na. \n\nb. \n\nVsakdo, ki je obtožen kaznivega dejanja, ima \
+                 pravico, da velja za nedolžnega.\n\nNihče ne sme biti spoznan za krivega \
+                 kateregakoli kaznivega dejanja.\n\n12. člen\n\nNikogar se ne sme nadlegovati.\n";
+        let r: Vec<_> = run(t).into_iter().filter(|(_, s)| !s.is_empty()).collect();
+        let kinds: Vec<_> = r.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            kinds,
+            ["heading", "list_item", "list_item", "heading", "paragraph"],
+            "{r:?}"
+        );
+        assert!(r[1].1.starts_with("Vsakdo") && r[2].1.starts_with("Nihče"));
+        assert_eq!(r[0].1, "11. člen");
+    }
+
+    #[test]
+    fn numbered_patterns_and_section_numbers_make_headings() {
+        // UDHR (Irish, Kazakh) and Debian Reference headings: short blocks that end in `.` or
+        // start with a number, shown to be headings by the document's own pattern.
+        for (a, b) in [
+            ("Airteagal 23.", "Airteagal 24."),
+            ("7‐статья", "8‐статья"),
+            ("10 бап", "11 бап"),
+        ] {
+            let t = format!(
+                "{a}\n\nTá sé de cheart ag gach duine obair a bheith aige.\n\n{b}\n\n\
+                 Tá sé de cheart ag gach duine scíth agus fóillíocht a bheith aige.\n"
+            );
+            let kinds: Vec<_> = run(&t).into_iter().map(|(k, _)| k).collect();
+            assert_eq!(
+                kinds,
+                ["heading", "paragraph", "heading", "paragraph"],
+                "{t}"
+            );
+        }
+        let t = "12.2.2.3. Setting Up the System\n\nThe system is set up once.\n";
+        assert_eq!(run(t)[0].0, "heading");
+        // A quantity is no section title; one such block is no pattern.
+        let t = "2.5 GB\n\nThe disk holds the system.\n";
+        assert_eq!(run(t)[0].0, "paragraph");
+        let t = "Article 5.\n\nNo one shall be held in slavery.\n";
+        assert_eq!(run(t)[0].0, "paragraph");
     }
 
     #[test]
@@ -530,7 +661,10 @@ policy of Armenian extremists and their supporters against the Azerbaijani peopl
             out.extend(s.chars().filter(|c| crate::text::chars::is_letter(*c)));
             let mut skip: &[Range<usize>] = &[];
             if b.kind == BlockKind::ListItem {
-                skip = &b.elide[..1];
+                // Its marker, unless the marker was on a line of its own (`lone_markers`).
+                if let Some(e) = b.elide.first().filter(|e| e.start == b.range.start) {
+                    skip = std::slice::from_ref(e);
+                }
             }
             for (i, c) in t[b.range.clone()].char_indices() {
                 let at = b.range.start + i;

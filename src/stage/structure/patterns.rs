@@ -149,7 +149,7 @@ fn roman_value(t: &str) -> Option<u32> {
 /// by itself (`Page 3 of 10`, `3 of 10`, `3 / 10` with the first number at most the second),
 /// which a lone `12` or `iv` does not. `None` for a line that is not [`is_page_number`], and for
 /// one framed on one side only (`-1`, `(3`).
-pub(super) fn page_value(s: &str) -> Option<(u32, bool)> {
+pub(super) fn page_value(s: &str) -> Option<(u32, Option<u32>)> {
     if !is_page_number(s) {
         return None;
     }
@@ -159,18 +159,19 @@ pub(super) fn page_value(s: &str) -> Option<(u32, bool)> {
     }
     let words: Vec<&str> = s.trim_matches(is_page_frame).split_whitespace().collect();
     let num = |w: &str| w.parse::<u32>().ok();
-    let one = |w: &str| -> Option<(u32, bool)> {
+    let named = |a: u32, b: u32| (1 <= a && a <= b).then_some(b);
+    let one = |w: &str| -> Option<(u32, Option<u32>)> {
         if let Some((a, b)) = w.split_once('/') {
             let (a, b) = (num(a)?, num(b)?);
-            return Some((a, 1 <= a && a <= b));
+            return Some((a, named(a, b)));
         }
-        num(w).or_else(|| roman_value(w)).map(|v| (v, false))
+        num(w).or_else(|| roman_value(w)).map(|v| (v, None))
     };
     match words[..] {
         [w] | [_, w] => one(w),
         [a, _, b] | [_, a, _, b] => {
             let (a, b) = (num(a)?, num(b)?);
-            Some((a, 1 <= a && a <= b))
+            Some((a, named(a, b)))
         }
         _ => None,
     }
@@ -205,7 +206,8 @@ fn is_bullet(c: char) -> bool {
 /// A marker is a bullet ([`is_bullet`]), or an enumerator followed by `)` or `.` — or between
 /// `(` and `)` — where an enumerator is up to three digits, one lower-case ASCII letter or a
 /// lower-case roman numeral of up to four letters (`1.`, `a)`, `(iv)`). At least one whitespace
-/// character follows the marker, and then some text.
+/// character follows the marker, and then some text — or the marker is the whole of `s` (a line
+/// holding only its marker, as pdfminer extracts lists: the whole length).
 #[inline]
 pub(super) fn list_marker(s: &str) -> usize {
     let b = s.as_bytes();
@@ -218,8 +220,11 @@ pub(super) fn list_marker(s: &str) -> usize {
         return 0;
     }
     let after = |i: usize| -> usize {
-        // At least one space, then some text.
+        // At least one space, then some text; or nothing: a marker alone on its line.
         let rest = &s[i..];
+        if rest.is_empty() {
+            return i;
+        }
         let body = rest.trim_start();
         if body.len() == rest.len() || body.is_empty() {
             0
@@ -343,12 +348,12 @@ mod tests {
             kinds,
             vec!["paragraph", "paragraph", "separator", "paragraph"]
         );
-        assert_eq!(page_value("- 12 -"), Some((12, false)));
+        assert_eq!(page_value("- 12 -"), Some((12, None)));
         assert_eq!(page_value("-12"), None);
-        assert_eq!(page_value("Page 3 of 10"), Some((3, true)));
-        assert_eq!(page_value("4 / 10"), Some((4, true)));
-        assert_eq!(page_value("11 / 10"), Some((11, false)));
-        assert_eq!(page_value("xiv"), Some((14, false)));
+        assert_eq!(page_value("Page 3 of 10"), Some((3, Some(10))));
+        assert_eq!(page_value("4 / 10"), Some((4, Some(10))));
+        assert_eq!(page_value("11 / 10"), Some((11, None)));
+        assert_eq!(page_value("xiv"), Some((14, None)));
     }
 
     #[test]
@@ -416,6 +421,9 @@ mod tests {
     fn list_marker_reference(s: &str) -> usize {
         // The bytes of `s` up to the whitespace after byte `at`, if there is some and then text.
         let spaced = |at: usize| {
+            if at == s.len() {
+                return s.len();
+            }
             let body = s[at..].trim_start();
             if body.len() < s.len() - at && !body.is_empty() {
                 s.len() - body.len()

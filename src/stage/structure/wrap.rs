@@ -132,7 +132,9 @@ pub(super) fn line_end_hyphen(s: &str) -> Option<usize> {
 
 #[inline]
 pub(super) fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: bool) -> Join {
-    if b.marker != 0 || b.hashes != 0 || a.hashes != 0 {
+    // A line holding only its list marker (`a.first` is after the marker) stays alone: its
+    // item is found among the next blocks (`lone_markers`).
+    if b.marker != 0 || b.hashes != 0 || a.hashes != 0 || (a.marker != 0 && a.first == ' ') {
         return Join::Break;
     }
     let b_lower = b.first.is_lowercase();
