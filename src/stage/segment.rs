@@ -250,16 +250,26 @@ static PAIRS: [u64; 256] = {
 fn may_terminate(b: &[u8], k: usize) -> bool {
     let x = b[k];
     if x < 0x80 {
-        return matches!(x, b'.' | b'!' | b'?');
+        return matches!(x, b'.' | b'!' | b'?') || (x == b':' && armenian_before(b, k));
     }
     let pairs = PAIRS[x as usize];
     pairs != 0 && b.get(k + 1).is_some_and(|&y| pairs >> (y & 0x3F) & 1 == 1)
 }
 
+/// Whether an Armenian letter (U+0531–U+0587) ends `b[..k]`: Armenian typed on a Latin
+/// keyboard ends its sentences with an ASCII `:` for the full stop `։`.
+#[inline]
+fn armenian_before(b: &[u8], k: usize) -> bool {
+    k >= 2 && {
+        let cp = (u32::from(b[k - 2]) & 0x1F) << 6 | (u32::from(b[k - 1]) & 0x3F);
+        matches!(b[k - 2], 0xD4..=0xD6) && b[k - 1] & 0xC0 == 0x80 && (0x531..=0x587).contains(&cp)
+    }
+}
+
 /// The bytes a terminator can start with: `.`, `!`, `?` and the lead bytes of the others.
 /// None is a continuation byte, so every byte found is a character boundary.
 static TERMINATOR_LEADS: ByteSet = {
-    let mut s = ByteSet::of(b".!?");
+    let mut s = ByteSet::of(b".!?:");
     let mut k = 0;
     while k < NON_ASCII_TERMINATORS.len() {
         s = s.with(lead_pair(NON_ASCII_TERMINATORS[k]).0);
@@ -344,9 +354,14 @@ impl Segmenter {
             let Some(c) = text[i..end].chars().next() else {
                 break;
             };
-            let Some(term) = terminator(c) else {
-                i += c.len_utf8();
-                continue;
+            let term = match terminator(c) {
+                Some(t) => t,
+                // The Armenian full stop typed as `:` (see [`armenian_before`]).
+                None if c == ':' && armenian_before(bytes, i) => Term::Strong,
+                None => {
+                    i += c.len_utf8();
+                    continue;
+                }
             };
             // Consume further terminators ("?!", "...", "!!") and closers.
             let mut j = i + c.len_utf8();
@@ -646,6 +661,18 @@ mod tests {
         out.into_iter().map(|r| &s[r]).collect()
     }
 
+    #[test]
+    fn armenian_full_stop_typed_as_a_colon() {
+        // UDHR article 1 in Armenian, its full stops typed as ASCII `:` (as in the Armenian
+        // Universal Dependencies treebank), and a Latin colon that stays inside its sentence.
+        let t = "Բոլոր մարդիկ ծնվում են ազատ ու հավասար իրենց արժանապատվությամբ և \
+                 իրավունքներով: Նրանք ունեն բանականություն և խիղճ:";
+        assert_eq!(split(t).len(), 2, "{:?}", split(t));
+        assert_eq!(split("Note: The system starts.").len(), 1);
+        let seg = Segmenter::new(&Config::default().segment);
+        check_steps(&seg, t, 0..t.len());
+    }
+
     /// The texts of the seeds and the UDHR translations (real text in many scripts).
     fn real_texts() -> Vec<String> {
         crate::testdata::real_texts()
@@ -702,6 +729,7 @@ mod tests {
             let mut buf = [0u8; 4];
             let bytes = c.encode_utf8(&mut buf).as_bytes();
             let listed = matches!(c, '.' | '!' | '?') || NON_ASCII_TERMINATORS.contains(&c);
+            // `:` is one only after an Armenian letter (tested below).
             assert_eq!(terminator(c).is_some(), listed, "{c:?}");
             if listed {
                 assert!(may_terminate(bytes, 0), "{c:?}");

@@ -18,6 +18,7 @@ use crate::text::chars::{is_ascii_ws, is_letter, is_ws};
 /// entries of a run (a wrapped title); the short title line right above a run (`CONTENTS`).
 #[inline]
 pub(super) fn mark_toc(text: &str, lines: &mut [Line], marks: &mut Vec<(bool, bool)>) {
+    mark_split_toc(text, lines);
     marks.clear();
     marks.extend(lines.iter().map(|l| {
         if l.is_text()
@@ -93,6 +94,71 @@ pub(super) fn mark_toc(text: &str, lines: &mut [Line], marks: &mut Vec<(bool, bo
             }
         }
         i = end + 1;
+    }
+}
+
+/// A table of contents extracted column by column (as pdfminer does): first the `k` titles,
+/// then `k` lines of dot leaders alone, then `k` page numbers. A run of three or more
+/// leader-only lines (blank lines between allowed) makes the `k` text lines before it (short,
+/// blank lines between allowed) and the `k` numbers after it table-of-contents lines; nothing is
+/// marked unless both are there.
+fn mark_split_toc(text: &str, lines: &mut [Line]) {
+    let leader = |l: &Line| {
+        l.kind == LineKind::Separator
+            && l.len >= 5
+            && text[l.content()]
+                .chars()
+                .all(|c| matches!(c, '.' | '·' | '…' | ' ' | '_'))
+    };
+    if !lines.iter().any(&leader) {
+        return;
+    }
+    let mut i = 0;
+    while i < lines.len() {
+        if !leader(&lines[i]) {
+            i += 1;
+            continue;
+        }
+        // The run of leaders: [i, end).
+        let (start, mut end, mut k) = (i, i, 0);
+        while end < lines.len() && (leader(&lines[end]) || lines[end].kind == LineKind::Blank) {
+            k += usize::from(leader(&lines[end]));
+            end += 1;
+        }
+        i = end;
+        if k < 3 {
+            continue;
+        }
+        let titles: Vec<usize> = (0..start)
+            .rev()
+            .filter(|&j| lines[j].kind != LineKind::Blank)
+            .take(k)
+            .take_while(|&j| lines[j].is_text() && lines[j].len <= 100)
+            .collect();
+        let numbers: Vec<usize> = (end..lines.len())
+            .filter(|&j| lines[j].kind != LineKind::Blank)
+            .take(k)
+            .take_while(|&j| {
+                let s = &text[lines[j].content()];
+                !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit())
+            })
+            .collect();
+        if titles.len() == k && numbers.len() == k {
+            let first = titles[k - 1];
+            for j in titles.into_iter().chain(numbers).chain(start..end) {
+                if lines[j].kind != LineKind::Blank {
+                    lines[j].kind = LineKind::Toc;
+                }
+            }
+            // Its own title right above it (`Contents`): a short line that ends no sentence.
+            if let Some(j) = (0..first).rev().find(|&j| lines[j].kind != LineKind::Blank) {
+                let l = &lines[j];
+                let words = text[l.content()].split_whitespace().count();
+                if l.is_text() && l.len <= 40 && words <= 4 && !l.ends_sentence && l.marker == 0 {
+                    lines[j].kind = LineKind::Toc;
+                }
+            }
+        }
     }
 }
 
@@ -333,8 +399,14 @@ pub(super) fn mark_pages(text: &str, lines: &mut [Line]) {
                 // The document's title, not a running header above it.
                 continue;
             }
-            if prev.is_some_and(|p| p + 1 == o) {
-                // The title under the running header.
+            // The title under the running header (with the page's number between them,
+            // perhaps).
+            let under = prev.is_some_and(|p: u32| {
+                p + 1 == o
+                    || (p + 2 == o
+                        && lines[nonblank[p as usize + 1] as usize].kind == LineKind::PageNumber)
+            });
+            if under {
                 prev = None;
                 continue;
             }
@@ -454,6 +526,52 @@ fn footer_key(s: &str, key: &mut String) {
 /// The line `s` as running headers and footers are compared: lowercased, without whitespace,
 /// each run of digits folded to `#` when `fold` says so.
 #[inline]
+/// The title set on two lines at the top of the document (`DEN INTERNASJONALE FRÅSEGNA OM` /
+/// `MENNESKERETTANE`), known because a running header or the first line holds it on one line:
+/// the index of its second line (the first is the text line before it), among the first
+/// [`TITLE_LINES`] non-blank lines.
+pub(super) fn wrapped_title(text: &str, lines: &[Line], nonblank: &[u32]) -> Option<usize> {
+    let mut whole: Vec<String> = Vec::new();
+    let mut key = String::new();
+    for (o, &i) in nonblank.iter().enumerate() {
+        let l = &lines[i as usize];
+        if (o == 0 && l.is_text()) || l.kind == LineKind::HeaderFooter {
+            line_key(&text[l.content()], false, &mut key);
+            if !key.is_empty() && !whole.contains(&key) && whole.len() < 8 {
+                whole.push(key.clone());
+            }
+        }
+    }
+    if whole.is_empty() {
+        return None;
+    }
+    let (mut a, mut b) = (String::new(), String::new());
+    for w in nonblank
+        .iter()
+        .take(TITLE_LINES)
+        .collect::<Vec<_>>()
+        .windows(2)
+    {
+        let (p, i) = (*w[0] as usize, *w[1] as usize);
+        let (lp, li) = (&lines[p], &lines[i]);
+        if p + 1 != i || !lp.is_text() || !li.is_text() || lp.ends_sentence {
+            continue;
+        }
+        line_key(&text[lp.content()], false, &mut a);
+        line_key(&text[li.content()], false, &mut b);
+        if whole
+            .iter()
+            .any(|t| t.len() == a.len() + b.len() && t.starts_with(&a) && t.ends_with(&b))
+        {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Non-blank lines at the top of a document where its title may be.
+const TITLE_LINES: usize = 8;
+
 fn line_key(s: &str, fold: bool, key: &mut String) {
     key.clear();
     for c in s.chars() {
@@ -525,7 +643,7 @@ mod tests {
         words.chunks(6).map(|c| c.join(" ")).collect()
     }
 
-    /// Constructed pages: `pages` pages of 12 lines of [`udhr_lines`] each (paragraphs
+    /// Constructed pages: `pages` pages of 16 lines of [`udhr_lines`] each (paragraphs
     /// separated by blank lines), under the header `header` (none when empty), with the page
     /// number `number(page)` at the bottom (none when empty), each page ending with `end` (a
     /// form feed or nothing).
@@ -549,6 +667,53 @@ mod tests {
             t.push_str(end);
         }
         t
+    }
+
+    /// A title set on two lines under its running header (UDHR in Norwegian Nynorsk, as
+    /// pdftotext extracts it), and a title under the running header with the page number
+    /// between them: the title is one heading, the headers are boilerplate.
+    #[test]
+    fn a_title_under_its_running_header_stays_whole() {
+        let title = "DEN INTERNASJONALE FRÅSEGNA OM MENNESKERETTANE";
+        let t = pages(3, title, |p| p.to_string(), "\u{c}").replacen(
+            &format!("{title}\n\n"),
+            &format!("{title}\n\nDEN INTERNASJONALE FRÅSEGNA OM\nMENNESKERETTANE\n\n"),
+            1,
+        );
+        let r = run(&t);
+        assert!(r.contains(&("heading", title.to_string())), "{r:?}");
+        assert_eq!(count(&t, "header_footer"), 3, "{r:?}");
+        let title = "Applying Digital Signatures";
+        let t = pages(3, title, |p| p.to_string(), "\u{c}").replacen(
+            &format!("{title}\n\n"),
+            &format!("{title}\n\n1\n\n{title}\n"),
+            1,
+        );
+        let r = run(&t);
+        assert!(
+            r.iter()
+                .any(|(k, s)| *k != "header_footer" && s.starts_with(title)),
+            "{r:?}"
+        );
+    }
+
+    /// A table of contents as pdfminer extracts it (UDHR in Afrikaans): the titles, then as
+    /// many dot leaders, then as many page numbers; the same headings in the text stay.
+    #[test]
+    fn a_table_of_contents_extracted_column_by_column() {
+        let leaders = ".".repeat(60);
+        let t = format!(
+            "Contents\n\nArtikel 1\nArtikel 2\nArtikel 3\n\n{leaders}\n{leaders}\n{leaders}\n\n\
+             1\n1\n2\n\nArtikel 1\n\nAlle menslike wesens word vry, met gelyke waardigheid en \
+             regte, gebore.\n\nArtikel 2\n\nElkeen is geregtig op al die regte en vryhede.\n"
+        );
+        let r = run(&t);
+        let toc = r.iter().filter(|(k, _)| *k == "toc_entry").count();
+        assert_eq!(toc, 10, "{r:?}");
+        assert!(r.contains(&("heading", "Artikel 1".to_string())), "{r:?}");
+        // Leaders without their titles and numbers are left to the other rules.
+        let t = format!("Artikel 1\n\n{leaders}\n{leaders}\n{leaders}\n\nAlle menslike wesens.\n");
+        assert!(!run(&t).iter().any(|(k, _)| *k == "toc_entry"));
     }
 
     fn count(t: &str, kind: &str) -> usize {

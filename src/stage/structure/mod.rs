@@ -254,6 +254,8 @@ impl Structurer {
         // blank line around them. A candidate starts a block by its place: after a sentence end,
         // a blank or a line that is not text.
         let pattern_lines = heading_pattern_lines(text, lines, nonblank);
+        // A title on two lines that a running header holds on one: one block.
+        let wrapped = boilerplate::wrapped_title(text, lines, nonblank);
 
         // Group lines into blocks: (first line, last line, joins between them).
         groups.clear();
@@ -264,6 +266,7 @@ impl Structurer {
             let i = i as usize;
             let prev = k.checked_sub(1).map(|p| nonblank[p] as usize);
             let j = match prev {
+                Some(_) if wrapped == Some(i) => Join::Space,
                 Some(p)
                     if lines[p].is_text()
                         && lines[i].is_text()

@@ -163,7 +163,17 @@ pub(super) fn join(text: &str, a: &Line, b: &Line, gap: usize, blank_separated: 
         return glue;
     }
     if gap == 0 && blank_separated {
-        return glue;
+        // Paragraphs are set apart by blank lines, so lines without one between them belong
+        // together — unless the first ends a sentence well short of the wrap width and the
+        // next starts with a capital: the end of one list item or paragraph and the start of
+        // the next, which an extractor did not separate.
+        let short_end = a.ends_sentence
+            && b.first.is_uppercase()
+            && a.width > 0
+            && (a.len + 1 + b.first_word) * 5 <= u32::from(a.width) * 4;
+        if !short_end {
+            return glue;
+        }
     }
     if a.width > 0 && gap <= 1 {
         let needed = a.len + 1 + b.first_word;
@@ -182,6 +192,30 @@ mod tests {
     use crate::doc::Flags;
     use crate::stage::structure::lines::{lines, LineKind};
     use crate::stage::structure::tests::{reflow, sample_texts, texts, WRAPPED};
+
+    /// Two list items of UDHR article 11 (Afrikaans) without a blank line between them, in a
+    /// text whose paragraphs are set apart by blank lines (as pdfminer extracts it): the short
+    /// line that ends the first item ends its block.
+    #[test]
+    fn a_short_sentence_end_ends_the_block_in_blank_separated_text() {
+        let t = "Artikel 11\n\n\
+                 Elkeen beskuldig van 'n strafbare oortreding het die reg om as onskuldig beskou te\n\
+                 word tot skuldig bevind volgens die wet, in 'n openbare saak waarin hy verseker is\n\
+                 van die nodige verdediging.\n\
+                 Niemand sal beskuldig word van 'n strafbare oortreding as gevolg van enige daad of\n\
+                 nalatigheid wat volgens nasionale of internasionale wet nie 'n misdaad was nie.\n\n\
+                 Artikel 12\n\n\
+                 Niemand sal onderworpe wees aan arbitrêre inmenging met sy privaatheid, familie,\n\
+                 woning of korrespondensie nie, of aan aanvalle op sy eer en reputasie nie.\n\n\
+                 Artikel 13\n\nArtikel 14\n\nArtikel 15\n";
+        let out = texts(t);
+        let first = out.iter().position(|s| s.starts_with("Elkeen")).unwrap();
+        assert!(
+            out[first].ends_with("verdediging.")
+                && out[first + 1].starts_with("Niemand sal beskuldig"),
+            "{out:?}"
+        );
+    }
 
     #[test]
     fn wrapped_lines_with_blank_lines_become_paragraphs() {
