@@ -213,8 +213,14 @@ pub(super) fn mark_pages(text: &str, lines: &mut [Line]) {
         .filter(|&i| lines[i as usize].kind != LineKind::Blank)
         .collect();
     let n = nonblank.len() as u32;
-    let titles = running_titles(text, lines, &nonblank);
-    if !has_ff && titles.is_empty() && !lines.iter().any(|l| l.kind == LineKind::PageNumber) {
+    let mut titles = running_titles(text, lines, &nonblank);
+    let numbered = lines.iter().any(|l| l.kind == LineKind::PageNumber);
+    // One repetition of the title alone is no evidence of pages: help pages and web pages
+    // repeat their title as a heading. Two, or one with form feeds or page numbers, are.
+    if titles.len() < 2 && !has_ff && !numbered {
+        titles.clear();
+    }
+    if !has_ff && titles.is_empty() && !numbered {
         return;
     }
     // Page breaks: the ordinal among the non-blank lines of the first line of each page after
@@ -763,6 +769,13 @@ mod tests {
         assert_eq!(count(&t, "header_footer"), 2, "{r:?}");
         let t = t.replacen(&format!("\n{title}\n"), &format!("\n{title} 2\n"), 1);
         assert_eq!(count(&t, "header_footer"), 2, "{:?}", run(&t));
+        // One repetition alone, without page numbers or form feeds, is a heading repeated
+        // (help and web pages do it), not a page's header.
+        let t = pages(2, title, |_| String::new(), "");
+        assert_eq!(count(&t, "header_footer"), 0, "{:?}", run(&t));
+        // With page numbers it is one.
+        let t = pages(2, title, |p| p.to_string(), "");
+        assert_eq!(count(&t, "header_footer"), 1, "{:?}", run(&t));
     }
 
     #[test]
