@@ -116,18 +116,7 @@ fn a_run_killed_at_any_moment_leaves_one_whole_output() {
     let mut seen_second = false;
     for step in 0..12u32 {
         let delay = whole.mul_f64(0.1 + 0.09 * step as f64);
-        let mut child = Command::new(bin())
-            .args(["run", "-q", "--threads", "2", "--input"])
-            .arg(&big)
-            .arg("--output")
-            .arg(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
+        killed_run(&big, &out, delay);
         let now = snapshot(&out);
         assert!(
             now == first || now == second,
@@ -264,6 +253,20 @@ fn language_totals_of_a_large_document_do_not_wrap() {
 }
 
 /// Runs `scriptorium run` on `input` into `out` and kills it (`kill -9`) after `delay`.
+/// The same command as [`killed_run`], to the end: its stderr (the run must succeed).
+fn run_again(input: &Path, out: &Path) -> String {
+    let again = Command::new(bin())
+        .args(["run", "--threads", "2", "--input"])
+        .arg(input)
+        .arg("--output")
+        .arg(out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(again.status.success(), "{err}");
+    err
+}
+
 fn killed_run(input: &Path, out: &Path, delay: Duration) {
     let mut child = Command::new(bin())
         .args(["run", "-q", "--threads", "2", "--input"])
@@ -305,15 +308,7 @@ fn a_killed_run_started_again_resumes_and_writes_the_same_output() {
                 }
             }
         }
-        let again = Command::new(bin())
-            .args(["run", "--threads", "2", "--input"])
-            .arg(&big)
-            .arg("--output")
-            .arg(&out)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&again.stderr);
-        assert!(again.status.success(), "{err}");
+        let err = run_again(&big, &out);
         resumed += usize::from(err.contains("resuming a run that was stopped"));
         assert!(!err.contains("cannot be"), "{err}");
         assert_eq!(
@@ -345,15 +340,7 @@ fn a_checkpoint_of_changed_inputs_is_not_resumed() {
     let text = fs::read_to_string(&first).unwrap();
     std::thread::sleep(Duration::from_millis(20));
     fs::write(&first, text.replacen("Copy 0.", "Copy 9.", 1)).unwrap();
-    let again = Command::new(bin())
-        .args(["run", "--threads", "2", "--input"])
-        .arg(&big)
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&again.stderr);
-    assert!(again.status.success(), "{err}");
+    let err = run_again(&big, &out);
     assert!(!err.contains("resuming"), "{err}");
     let fresh = tmp.path().join("fresh");
     assert!(run(&big, &fresh).status.success());

@@ -20,17 +20,7 @@ fn run_004(dir: &Path, extra_config: &str) -> Vec<Value> {
         format!("[input]\npaths = [\"raw\"]\n\n[output]\ndir = \"out\"\n{extra_config}"),
     )
     .unwrap();
-    Command::cargo_bin("scriptorium")
-        .unwrap()
-        .current_dir(dir)
-        .args(["run", "--quiet"])
-        .assert()
-        .success();
-    std::fs::read_to_string(dir.join("out/segments.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    run_in(dir, "out")
 }
 
 fn flags(s: &Value) -> Vec<&str> {
@@ -139,17 +129,7 @@ fn japanese_with_latin_command_names_is_jpan() {
         format!("{}\n\n{}\n", lines[0], lines[1]),
     )
     .unwrap();
-    Command::cargo_bin("scriptorium")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["run", "--quiet"])
-        .assert()
-        .success();
-    let segs: Vec<Value> = std::fs::read_to_string(dir.path().join("processed/segments.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let segs = run_default(dir.path());
     for l in lines {
         let s = segs
             .iter()
@@ -204,17 +184,7 @@ fn visual_order_lines_come_back_in_logical_order() {
         std::fs::write(raw.join(format!("{lang}.txt")), &page).unwrap();
         originals.push((lang, text, page));
     }
-    Command::cargo_bin("scriptorium")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["run", "--quiet"])
-        .assert()
-        .success();
-    let segs: Vec<Value> = std::fs::read_to_string(dir.path().join("processed/segments.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let segs = run_default(dir.path());
     for (lang, text, page) in &originals {
         let mine: Vec<&Value> = segs
             .iter()
@@ -245,4 +215,24 @@ fn visual_order_lines_come_back_in_logical_order() {
 
 fn text_of(s: &Value) -> &str {
     s["text"].as_str().unwrap()
+}
+
+/// Runs `scriptorium run --quiet` in `dir` (its `raw/` into `processed/`) and reads the segments.
+fn run_default(dir: &Path) -> Vec<Value> {
+    run_in(dir, "processed")
+}
+
+/// Runs `scriptorium run --quiet` in `dir` and reads the segments it wrote into `dir/out`.
+fn run_in(dir: &Path, out: &str) -> Vec<Value> {
+    Command::cargo_bin("scriptorium")
+        .unwrap()
+        .current_dir(dir)
+        .args(["run", "--quiet"])
+        .assert()
+        .success();
+    std::fs::read_to_string(dir.join(out).join("segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }

@@ -91,54 +91,44 @@ fn may_have_rtl(b: &[u8]) -> bool {
     })
 }
 
-/// Reverses the characters of `s[range]` in place in `out`, keeping runs of left-to-right
-/// characters (and the neutrals between them) in their order.
-fn reverse_keeping_ltr(chars: &mut [char]) {
-    chars.reverse();
+/// Turns around, in place, each run of `chars` that starts and ends with a character `member`
+/// accepts and holds no character `stop` accepts (what stands between two members goes with
+/// them). With `marks`, combining marks just before a run are part of it (they stood before
+/// their letter).
+fn turn_runs(chars: &mut [char], member: fn(char) -> bool, stop: fn(char) -> bool, marks: bool) {
     let mut i = 0;
     while i < chars.len() {
-        if !is_ltr_run(chars[i]) {
-            i += 1;
-            continue;
-        }
-        // The run goes to the last left-to-right character before the next right-to-left one.
-        let mut last = i;
-        let mut j = i + 1;
-        while j < chars.len() && !is_rtl(chars[j]) {
-            if is_ltr_run(chars[j]) {
-                last = j;
-            }
-            j += 1;
-        }
-        chars[i..=last].reverse();
-        i = last + 1;
-    }
-}
-
-/// Reverses the runs of right-to-left characters (with the neutrals and marks inside them).
-fn reverse_rtl_runs(chars: &mut [char]) {
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_rtl(chars[i]) {
+        if !member(chars[i]) {
             i += 1;
             continue;
         }
         let mut last = i;
         let mut j = i + 1;
-        while j < chars.len() && !is_ltr_run(chars[j]) {
-            if is_rtl(chars[j]) {
+        while j < chars.len() && !stop(chars[j]) {
+            if member(chars[j]) {
                 last = j;
             }
             j += 1;
         }
-        // Marks on the first letter stood before it.
         let mut start = i;
-        while start > 0 && bidi_class(chars[start - 1]) == BidiClass::NSM {
+        while marks && start > 0 && bidi_class(chars[start - 1]) == BidiClass::NSM {
             start -= 1;
         }
         chars[start..=last].reverse();
         i = last + 1;
     }
+}
+
+/// Reverses `chars`, keeping runs of left-to-right characters (and the neutrals between them)
+/// in their order.
+fn reverse_keeping_ltr(chars: &mut [char]) {
+    chars.reverse();
+    turn_runs(chars, is_ltr_run, is_rtl, false);
+}
+
+/// Reverses the runs of right-to-left characters (with the neutrals and marks inside them).
+fn reverse_rtl_runs(chars: &mut [char]) {
+    turn_runs(chars, is_rtl, is_ltr_run, true);
 }
 
 /// The logical order of a visual-order line (its content, without surrounding whitespace).
