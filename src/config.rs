@@ -233,6 +233,9 @@ pub struct NormalizeConfig {
     pub c1_as_windows_1252: bool,
     /// Terminal escape sequences (`ESC [ … m` colours and other CSI sequences) removed.
     pub terminal_escapes: bool,
+    /// HTML character references (`&eacute;`, `&amp;`, `&#233;`) decoded in text without
+    /// markup.
+    pub html_entities: bool,
     /// Full-width Latin letters and digits → ASCII, half-width katakana and Hangul → their
     /// usual forms (full-width punctuation, which CJK text uses, is kept).
     pub width: bool,
@@ -1087,6 +1090,7 @@ impl Config {
                 ligatures: s.get("ligatures", true),
                 c1_as_windows_1252: s.get("c1_as_windows_1252", true),
                 terminal_escapes: s.get("terminal_escapes", true),
+                html_entities: s.get("html_entities", true),
                 width: s.get("width", true),
             };
             s.finish();

@@ -159,7 +159,7 @@ fn stable_slow(form: NormForm, c: char) -> bool {
 fn may_change(b: &[u8], i: usize) -> bool {
     let at = |d: usize| b.get(i + d).copied().unwrap_or(0);
     match b[i] {
-        0x00..=0x08 | 0x0B..=0x1F | 0x7F => true,
+        0x00..=0x08 | 0x0B..=0x1F | 0x7F | b'&' => true,
         0xC2 => matches!(at(1), 0x80..=0xA0 | 0xAD),
         0xE1 => at(1) == 0x9A && at(2) == 0x80,
         0xE2 => match at(1) {
@@ -174,11 +174,13 @@ fn may_change(b: &[u8], i: usize) -> bool {
 }
 
 /// The bytes that start the characters [`may_change`] stops at: the C0 controls but tab and
-/// line feed, DEL, and the lead bytes C2, E1, E2, E3 and EF. None is a continuation byte.
+/// line feed, DEL, `&` (an HTML character reference may start there), and the lead bytes C2,
+/// E1, E2, E3 and EF. None is a continuation byte.
 static RULE_LEADS: ByteSet = ByteSet::EMPTY
     .with_range(0x00, 0x08)
     .with_range(0x0B, 0x1F)
     .with(0x7F)
+    .with(b'&')
     .with(0xC2)
     .with_range(0xE1, 0xE3)
     .with(0xEF);
@@ -236,6 +238,8 @@ enum Action {
     Drop,
     Char(char),
     Compat,
+    /// The text of an HTML character reference.
+    Text(std::borrow::Cow<'static, str>),
 }
 
 impl Normalizer {
@@ -244,6 +248,7 @@ impl Normalizer {
             || cfg.controls
             || cfg.spaces
             || cfg.soft_hyphens
+            || cfg.html_entities
             || cfg.bom
             || cfg.bidi_controls
             || cfg.arabic_presentation_forms
@@ -338,6 +343,10 @@ impl Normalizer {
             (i < bytes.len()).then_some(i)
         };
         let mut pos = find(0)?;
+        // Character references are decoded in text that holds no markup (as ftfy does): in
+        // HTML left as it is they belong to the markup.
+        let entities =
+            self.cfg.html_entities && memchr::memchr(b'&', bytes).is_some() && !has_markup(bytes);
         let mut out: Option<(String, SpanMapBuilder)> = None;
         let mut copied = 0usize;
         while pos < bytes.len() {
@@ -352,6 +361,12 @@ impl Normalizer {
                 // goes with it and the word is whole again.
                 if let Some(n) = soft_hyphen_break(text, pos) {
                     len = n;
+                }
+            }
+            if c == '&' && entities {
+                if let Some((n, t)) = html_entity(rest) {
+                    len = n;
+                    act = Action::Text(t);
                 }
             }
             if c == '\u{1B}' && self.cfg.terminal_escapes {
@@ -378,6 +393,10 @@ impl Normalizer {
                         unicode_normalization::char::decompose_compatible(c, |d| s.push(d));
                         // Presentation forms decompose to letters that compose again under NFC.
                         o.extend(s.nfc());
+                        b.replace(len, o.len() - before);
+                    }
+                    Action::Text(t) => {
+                        o.push_str(&t);
                         b.replace(len, o.len() - before);
                     }
                     Action::Keep => {}
@@ -466,6 +485,65 @@ impl Normalizer {
         }
         Some((out, b.finish()))
     }
+}
+
+/// Whether `b` holds markup: a `<` before a letter, `/` or `!` (`<p>`, `</a>`, `<!--`).
+fn has_markup(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', b).any(|i| {
+        b.get(i + 1)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/' || c == b'!')
+    })
+}
+
+/// The HTML character reference at the start of `s` (which starts with `&`): its length in
+/// bytes and its text. Named references need their `;` (`&eacute;`, `&amp;`: the HTML5 list,
+/// from the `entities` crate); numeric ones are decimal or hexadecimal (`&#233;`, `&#xE9;`),
+/// and the C1 range reads as windows-1252, as browsers read it (`&#146;` → `’`). `AT&T`,
+/// `&nbsp` without `;` and unknown names are left as they are.
+fn html_entity(s: &str) -> Option<(usize, std::borrow::Cow<'static, str>)> {
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static NAMED: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let b = s.as_bytes();
+    if b.get(1) == Some(&b'#') {
+        let hex = matches!(b.get(2), Some(b'x' | b'X'));
+        let start = if hex { 3 } else { 2 };
+        let digits = b[start..]
+            .iter()
+            .take(8)
+            .take_while(|c| {
+                if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+            .count();
+        if digits == 0 || b.get(start + digits) != Some(&b';') {
+            return None;
+        }
+        let v = u32::from_str_radix(&s[start..start + digits], if hex { 16 } else { 10 }).ok()?;
+        let c = char::from_u32(v).filter(|&c| c != '\0')?;
+        let c = cp1252_c1(c).unwrap_or(c);
+        return Some((start + digits + 1, Cow::Owned(c.to_string())));
+    }
+    let n = b[1..]
+        .iter()
+        .take(32)
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    if n == 0 || b.get(1 + n) != Some(&b';') {
+        return None;
+    }
+    let named = NAMED.get_or_init(|| {
+        entities::ENTITIES
+            .iter()
+            .filter(|e| e.entity.ends_with(';'))
+            .map(|e| (e.entity, e.characters))
+            .collect()
+    });
+    named.get(&s[..n + 2]).map(|&t| (n + 2, Cow::Borrowed(t)))
 }
 
 /// The byte length of a soft hyphen at `pos` that ends a line between two letters, with the
@@ -687,6 +765,17 @@ mod tests {
     fn spaces_hyphens_bom_bidi() {
         assert_eq!(norm("a\u{A0}b\u{2009}c\u{3000}d"), "a b c d");
         assert_eq!(norm("inter\u{AD}national"), "international");
+        // HTML character references in text without markup (what a converter left behind).
+        assert_eq!(
+            norm("Caf&eacute; &amp; th&#233; &#x1F600; &#146;s &euro;5"),
+            "Café & thé 😀 ’s €5"
+        );
+        assert_eq!(
+            norm("AT&T &nbsp &unknownname; & &#;"),
+            "AT&T &nbsp &unknownname; & &#;"
+        );
+        // In markup they belong to it.
+        assert_eq!(norm("<p>Caf&eacute;</p>"), "<p>Caf&eacute;</p>");
         // At a line end the line break goes too: the word is whole again.
         assert_eq!(norm("inter\u{AD}\nnational"), "international");
         assert_eq!(norm("inter\u{AD} \r\n  national law"), "international law");
