@@ -250,7 +250,9 @@ static PAIRS: [u64; 256] = {
 fn may_terminate(b: &[u8], k: usize) -> bool {
     let x = b[k];
     if x < 0x80 {
-        return matches!(x, b'.' | b'!' | b'?') || (x == b':' && armenian_before(b, k));
+        return matches!(x, b'.' | b'!' | b'?')
+            || (x == b':' && armenian_before(b, k))
+            || (x == b';' && greek_before(b, k));
     }
     let pairs = PAIRS[x as usize];
     pairs != 0 && b.get(k + 1).is_some_and(|&y| pairs >> (y & 0x3F) & 1 == 1)
@@ -266,10 +268,36 @@ fn armenian_before(b: &[u8], k: usize) -> bool {
     }
 }
 
+/// Whether a Greek letter (U+0370–U+03FF, U+1F00–U+1FFF) ends `b[..k]`: in Greek `;` is the
+/// question mark (U+037E, which NFC turns into `;`), the semicolon being `·`.
+#[inline]
+fn greek_before(b: &[u8], k: usize) -> bool {
+    (k >= 2 && matches!(b[k - 2], 0xCD..=0xCF) && b[k - 1] & 0xC0 == 0x80)
+        || (k >= 3
+            && b[k - 3] == 0xE1
+            && matches!(b[k - 2], 0xBC..=0xBF)
+            && b[k - 1] & 0xC0 == 0x80)
+}
+
+/// Whether every `(` and `[` of `s` is closed.
+fn balanced(s: &str) -> bool {
+    let (mut round, mut square) = (0i32, 0i32);
+    for b in s.bytes() {
+        match b {
+            b'(' => round += 1,
+            b')' => round -= 1,
+            b'[' => square += 1,
+            b']' => square -= 1,
+            _ => {}
+        }
+    }
+    round <= 0 && square <= 0
+}
+
 /// The bytes a terminator can start with: `.`, `!`, `?` and the lead bytes of the others.
 /// None is a continuation byte, so every byte found is a character boundary.
 static TERMINATOR_LEADS: ByteSet = {
-    let mut s = ByteSet::of(b".!?:");
+    let mut s = ByteSet::of(b".!?:;");
     let mut k = 0;
     while k < NON_ASCII_TERMINATORS.len() {
         s = s.with(lead_pair(NON_ASCII_TERMINATORS[k]).0);
@@ -358,6 +386,11 @@ impl Segmenter {
                 Some(t) => t,
                 // The Armenian full stop typed as `:` (see [`armenian_before`]).
                 None if c == ':' && armenian_before(bytes, i) => Term::Strong,
+                // The Greek question mark (see [`greek_before`]), outside brackets: inside
+                // them `;` separates arguments (`CHOOSE(Ευρετήριο; Τιμή1)`).
+                None if c == ';' && greek_before(bytes, i) && balanced(&text[start..i]) => {
+                    Term::Strong
+                }
                 None => {
                     i += c.len_utf8();
                     continue;
@@ -662,15 +695,25 @@ mod tests {
     }
 
     #[test]
-    fn armenian_full_stop_typed_as_a_colon() {
+    fn armenian_full_stop_typed_as_a_colon_and_the_greek_question_mark() {
         // UDHR article 1 in Armenian, its full stops typed as ASCII `:` (as in the Armenian
         // Universal Dependencies treebank), and a Latin colon that stays inside its sentence.
         let t = "Բոլոր մարդիկ ծնվում են ազատ ու հավասար իրենց արժանապատվությամբ և \
                  իրավունքներով: Նրանք ունեն բանականություն և խիղճ:";
         assert_eq!(split(t).len(), 2, "{:?}", split(t));
         assert_eq!(split("Note: The system starts.").len(), 1);
+        // Greek (constructed from the words of the Greek UDHR): a question, then the next
+        // sentence; a `;` after Latin letters stays inside its sentence.
+        let g = "Ποιος έχει το δικαίωμα; Κάθε άνθρωπος έχει το δικαίωμα.";
+        assert_eq!(split(g).len(), 2, "{:?}", split(g));
+        assert_eq!(split("one; Two.").len(), 1);
+        assert_eq!(
+            split("CHOOSE(Ευρετήριο; Τιμή1; Τιμή2) επιστρέφει μια τιμή.").len(),
+            1
+        );
         let seg = Segmenter::new(&Config::default().segment);
         check_steps(&seg, t, 0..t.len());
+        check_steps(&seg, g, 0..g.len());
     }
 
     /// The texts of the seeds and the UDHR translations (real text in many scripts).
