@@ -539,12 +539,17 @@ fn footer_key(s: &str, key: &mut String) {
 pub(super) fn wrapped_title(text: &str, lines: &[Line], nonblank: &[u32]) -> Option<usize> {
     let mut whole: Vec<String> = Vec::new();
     let mut key = String::new();
-    for (o, &i) in nonblank.iter().enumerate() {
-        let l = &lines[i as usize];
-        if (o == 0 && l.is_text()) || l.kind == LineKind::HeaderFooter {
-            line_key(&text[l.content()], false, &mut key);
-            if !key.is_empty() && !whole.contains(&key) && whole.len() < 8 {
-                whole.push(key.clone());
+    let first = nonblank
+        .first()
+        .map(|&i| &lines[i as usize])
+        .filter(|l| l.is_text());
+    let headers = lines.iter().filter(|l| l.kind == LineKind::HeaderFooter);
+    for l in first.into_iter().chain(headers) {
+        line_key(&text[l.content()], false, &mut key);
+        if !key.is_empty() && !whole.contains(&key) {
+            whole.push(key.clone());
+            if whole.len() == 8 {
+                break;
             }
         }
     }
@@ -552,13 +557,9 @@ pub(super) fn wrapped_title(text: &str, lines: &[Line], nonblank: &[u32]) -> Opt
         return None;
     }
     let (mut a, mut b) = (String::new(), String::new());
-    for w in nonblank
-        .iter()
-        .take(TITLE_LINES)
-        .collect::<Vec<_>>()
-        .windows(2)
-    {
-        let (p, i) = (*w[0] as usize, *w[1] as usize);
+    let top = &nonblank[..nonblank.len().min(TITLE_LINES)];
+    for w in top.windows(2) {
+        let (p, i) = (w[0] as usize, w[1] as usize);
         let (lp, li) = (&lines[p], &lines[i]);
         if p + 1 != i || !lp.is_text() || !li.is_text() || lp.ends_sentence {
             continue;

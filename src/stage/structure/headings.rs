@@ -367,13 +367,10 @@ pub(super) fn context_headings(text: &str, blocks: &mut [crate::doc::Block]) {
         let may_pattern = single
             && raw.len() <= 240
             && raw.split_ascii_whitespace().nth(4).is_none()
-            && (raw
-                .bytes()
-                .any(|x| x.is_ascii_digit() || matches!(x, b'I' | b'V' | b'X'))
-                || (!raw.is_ascii() && raw.chars().any(|c| !c.is_ascii() && c.is_numeric())));
+            && may_hold_number(raw);
         let may_title = b.kind == BlockKind::Paragraph
             && raw.len() <= 600
-            && raw.as_bytes()[0].is_ascii_digit();
+            && raw.as_bytes().first().is_some_and(u8::is_ascii_digit);
         if !may_pattern && !may_title {
             patterns.push(None);
             continue;
@@ -416,6 +413,14 @@ pub(super) fn context_headings(text: &str, blocks: &mut [crate::doc::Block]) {
         }
         k = end;
     }
+}
+
+/// Whether `s` may hold what [`pattern`] reads as a number: a digit of any script, or `I`, `V`
+/// or `X` (the roman numerals headings use); a cheap test before it.
+pub(super) fn may_hold_number(s: &str) -> bool {
+    s.bytes()
+        .any(|x| x.is_ascii_digit() || matches!(x, b'I' | b'V' | b'X'))
+        || (!s.is_ascii() && s.chars().any(|c| !c.is_ascii() && c.is_numeric()))
 }
 
 /// The numbered pattern of a short text (see [`context_headings`]): at most four words and 60

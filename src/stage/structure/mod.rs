@@ -431,10 +431,7 @@ fn heading_pattern_lines(text: &str, lines: &[Line], nonblank: &[u32]) -> Vec<us
             continue;
         }
         let s = &text[l.content()];
-        if !s
-            .chars()
-            .any(|c| c.is_numeric() || matches!(c, 'I' | 'V' | 'X'))
-        {
+        if !headings::may_hold_number(s) {
             continue;
         }
         if let Some(p) = headings::pattern(s) {
