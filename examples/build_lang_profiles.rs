@@ -1,13 +1,22 @@
 //! Builds the language scorer's n-gram profiles, `src/stage/lang/profiles.bin`, from the training text
-//! in `eval/lang/train/<lang>.txt` (one line of real translated text per line; see
-//! `eval/lang/README.md` for where it comes from).
+//! in `eval/lang/train/<lang>.txt` or `<lang>_<Script>.txt` (one line of real text per line) and
+//! the word lists beside them, `<stem>.words` (`word<TAB>weight`: the word's n-grams count
+//! `weight` times); see `eval/lang/README.md` for where they come from and
+//! `eval/lang/training.tsv` for how much.
 //!
 //!     cargo run --release --example build_lang_profiles [-- TRAIN_DIR OUT_FILE]
 //!
-//! Each language joins the group of the dominant script of its training text (Han and kana
-//! aside: those are settled by script and get no table). Per group, a multinomial naive Bayes
-//! model over hashed character n-grams (see `src/lang/features.rs`) with additive smoothing;
-//! costs are quantized to bytes as `src/lang/model.rs` describes. Deterministic.
+//! Each profile joins the group of the dominant script of its training text (Han, kana and
+//! Hangul aside: those are settled by script and get no table). Per group, a multinomial naive
+//! Bayes model over hashed character n-grams (see `src/stage/lang/features.rs`) with additive
+//! smoothing; every language's counts are scaled to the same total ([`REF_NGRAMS`]) first, so
+//! that a language with little training text does not win unseen n-grams for being less sure
+//! of them. Costs are quantized to bytes as `src/stage/lang/model.rs` describes.
+//!
+//! The fit of each language (how much a text costs per letter under its own profile, and how
+//! much that varies) is measured on a tenth of its training lines (chosen by a hash of the
+//! line, so repeated lines fall on one side) held out of a first model; the tables are then
+//! built from all lines. Deterministic.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,15 +25,103 @@ use scriptorium::internals::lang::features::{bucket, for_each_ngram};
 use scriptorium::internals::lang::model::UNITS_PER_NAT;
 use scriptorium::internals::script::dominant_script;
 
-/// Additive smoothing of the n-gram counts.
+/// Additive smoothing of the (scaled) n-gram counts.
 const ALPHA: f64 = 0.5;
+/// The total every language's n-gram counts are scaled to.
+const REF_NGRAMS: f64 = 400_000.0;
 
 fn bits_for(script: &str, langs: usize) -> u8 {
     match (script, langs) {
         (_, 0 | 1) => 0,
-        ("Latn", _) => 14,
+        ("Latn", _) => 15,
         _ => 13,
     }
+}
+
+struct Profile {
+    lang: String,
+    lines: Vec<String>,
+    /// Words and weights from `<stem>.words` (a word list of running text: each word counts
+    /// as that many occurrences). Never held out: the fit is measured on running text.
+    words: Vec<(String, f64)>,
+}
+
+/// Quantized rows of one group: `stride` bytes per row, the languages' relative costs then, in
+/// lane `langs`, the row's smallest cost.
+fn table(
+    profiles: &[&Profile],
+    script: &str,
+    bits: u8,
+    stride: usize,
+    keep: impl Fn(&Profile, &str) -> bool,
+) -> Vec<u8> {
+    let rows = 1usize << bits;
+    let n = profiles.len();
+    let mut costs = vec![0f64; rows * n];
+    for (li, p) in profiles.iter().enumerate() {
+        let mut counts = vec![0f64; rows];
+        let mut total = 0f64;
+        for line in p.lines.iter().filter(|l| keep(p, l)) {
+            for_each_ngram(line, script, |h| {
+                counts[bucket(h, bits as u32)] += 1.0;
+                total += 1.0;
+            });
+        }
+        for (w, weight) in &p.words {
+            for_each_ngram(w, script, |h| {
+                counts[bucket(h, bits as u32)] += weight;
+                total += weight;
+            });
+        }
+        let scale = REF_NGRAMS / total.max(1.0);
+        let denom = REF_NGRAMS + ALPHA * rows as f64;
+        for (r, &c) in counts.iter().enumerate() {
+            costs[r * n + li] = -((c * scale + ALPHA) / denom).ln();
+        }
+    }
+    let mut out = Vec::with_capacity(rows * stride);
+    for r in 0..rows {
+        let row = &costs[r * n..(r + 1) * n];
+        let min = row.iter().cloned().fold(f64::INFINITY, f64::min);
+        for li in 0..stride {
+            let q = match row.get(li) {
+                Some(c) => ((c - min) * UNITS_PER_NAT as f64).round().min(255.0) as u8,
+                None if li == n => (min * UNITS_PER_NAT as f64).round().min(255.0) as u8,
+                None => 0,
+            };
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// Whether a line is held out of the first model (for the fit statistics): one in `every`.
+fn held_out(line: &str, every: u64) -> bool {
+    xxhash_rust::xxh3::xxh3_64(line.as_bytes()) % every == 0
+}
+
+/// One in how many lines of a profile are held out: a tenth, or a quarter of a small one.
+fn every(p: &Profile) -> u64 {
+    if p.lines.len() < 1000 {
+        4
+    } else {
+        10
+    }
+}
+
+/// The pieces of a line that the fit is measured on: runs of words of at least 60 bytes (a
+/// long paragraph of the UDHR gives several samples, a short message one).
+fn pieces(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in line.match_indices(' ') {
+        if i - start >= 60 {
+            out.push(&line[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&line[start..]);
+    out
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,76 +136,116 @@ fn main() -> anyhow::Result<()> {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     files.sort();
-    // script -> [(lang, text)]
-    let mut groups: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
+    // script -> profiles
+    let mut groups: BTreeMap<&'static str, Vec<Profile>> = BTreeMap::new();
     for f in &files {
-        let lang = f
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        if lang.len() != 3 {
-            continue;
-        }
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let lang = match stem.split_once('_') {
+            Some((l, s)) if l.len() == 3 && s.len() == 4 => l,
+            None if stem.len() == 3 => stem,
+            _ => continue,
+        };
         let text = std::fs::read_to_string(f)?;
         let script = match dominant_script(&text) {
             "Hani" | "Jpan" | "Kore" | "Hang" | "Zyyy" => continue,
             s => s,
         };
-        groups.entry(script).or_default().push((lang, text));
+        let lines = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(String::from)
+            .collect();
+        let words = match std::fs::read_to_string(f.with_extension("words")) {
+            Ok(list) => list
+                .lines()
+                .filter_map(|l| {
+                    let (w, n) = l.split_once('\t')?;
+                    Some((w.to_string(), n.parse::<f64>().ok()?))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        groups.entry(script).or_default().push(Profile {
+            lang: lang.to_string(),
+            lines,
+            words,
+        });
     }
     let mut blob = Vec::new();
-    blob.extend_from_slice(b"SLP1");
+    blob.extend_from_slice(b"SLP2");
     blob.push(groups.len() as u8);
-    for (script, langs) in &groups {
-        let bits = bits_for(script, langs.len());
-        let stride = langs.len().div_ceil(16) * 16;
+    for (script, profiles) in &groups {
+        let profiles: Vec<&Profile> = profiles.iter().collect();
+        let n = profiles.len();
+        let bits = bits_for(script, n);
+        // One lane past the languages holds the row's smallest cost.
+        let stride = (n + 1).div_ceil(16) * 16;
         blob.extend_from_slice(script.as_bytes());
-        blob.push(langs.len() as u8);
-        for (l, _) in langs {
-            blob.extend_from_slice(l.as_bytes());
+        blob.push(n as u8);
+        for p in &profiles {
+            blob.extend_from_slice(p.lang.as_bytes());
         }
         blob.push(bits);
         blob.extend_from_slice(&(stride as u16).to_le_bytes());
         eprintln!(
-            "{script}: {} languages, {} rows: {}",
-            langs.len(),
+            "{script}: {n} languages, {} rows: {}",
             if bits == 0 { 0 } else { 1usize << bits },
-            langs
+            profiles
                 .iter()
-                .map(|l| l.0.as_str())
+                .map(|p| p.lang.as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
         );
         if bits == 0 {
             continue;
         }
-        let rows = 1usize << bits;
-        let mut costs = vec![0f64; rows * langs.len()];
-        for (li, (_, text)) in langs.iter().enumerate() {
-            let mut counts = vec![0u32; rows];
-            let mut total = 0u64;
-            for line in text.lines() {
-                for_each_ngram(line, script, |h| {
-                    counts[bucket(h, bits as u32)] += 1;
-                    total += 1;
-                });
+        // The fit of each language: its held-out lines scored by a model without them.
+        let first = table(&profiles, script, bits, stride, |p, l| {
+            !held_out(l, every(p))
+        });
+        let mut fits = Vec::with_capacity(n);
+        for (li, p) in profiles.iter().enumerate() {
+            let (mut units, mut letters, mut lines) = (0f64, 0f64, Vec::new());
+            let every = every(p);
+            for line in p.lines.iter().filter(|l| held_out(l, every)) {
+                for piece in pieces(line) {
+                    let mut c = 0u64;
+                    let k = for_each_ngram(piece, script, |h| {
+                        let o = bucket(h, bits as u32) * stride;
+                        c += first[o + li] as u64 + first[o + n] as u64;
+                    });
+                    if k >= 10 {
+                        units += c as f64;
+                        letters += k as f64;
+                        lines.push((c as f64, k as f64));
+                    }
+                }
             }
-            let denom = total as f64 + ALPHA * rows as f64;
-            for (r, &c) in counts.iter().enumerate() {
-                costs[r * langs.len() + li] = -((c as f64 + ALPHA) / denom).ln();
-            }
+            let mean = if letters > 0.0 { units / letters } else { 0.0 };
+            // per-letter variance: a line of k letters has a mean cost per letter whose
+            // variance is about var / k
+            let var = if lines.is_empty() {
+                0.0
+            } else {
+                lines
+                    .iter()
+                    .map(|(c, k)| k * (c / k - mean).powi(2))
+                    .sum::<f64>()
+                    / lines.len() as f64
+            };
+            eprintln!(
+                "  {} fit: {:.1} units/letter, sd {:.1} ({} lines)",
+                p.lang,
+                mean,
+                var.sqrt(),
+                lines.len()
+            );
+            fits.push((mean as f32, var.sqrt() as f32));
         }
-        for r in 0..rows {
-            let row = &costs[r * langs.len()..(r + 1) * langs.len()];
-            let min = row.iter().cloned().fold(f64::INFINITY, f64::min);
-            for li in 0..stride {
-                let q = match row.get(li) {
-                    Some(c) => ((c - min) * UNITS_PER_NAT as f64).round().min(255.0) as u8,
-                    None => 0,
-                };
-                blob.push(q);
-            }
+        blob.extend_from_slice(&table(&profiles, script, bits, stride, |_, _| true));
+        for (m, s) in fits {
+            blob.extend_from_slice(&m.to_le_bytes());
+            blob.extend_from_slice(&s.to_le_bytes());
         }
     }
     std::fs::write(&out, &blob)?;

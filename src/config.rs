@@ -282,8 +282,9 @@ pub struct LanguageConfig {
     pub allow: Vec<String>,
     /// `deny`: ISO 639-3 codes never given as labels (ignored when `allow` is set).
     pub deny: Vec<String>,
-    /// `min_confidence` (default 0.5): below this confidence a segment's own label is not
-    /// trusted, and a context below it is no context.
+    /// `min_confidence` (default 0.1): below this confidence (the probability that the label
+    /// is right, as measured) a segment's own label is not trusted, and a context below it is
+    /// no context.
     pub min_confidence: f32,
     /// `short_segment_letters` (default 10): a segment with fewer letters than this never keeps
     /// a label of its own against its context, and without a context it is `und`.
@@ -294,6 +295,11 @@ pub struct LanguageConfig {
     /// `context_letters` (default 20): the least number of letters (of the segment's script) the
     /// rest of a paragraph must have to serve as context; otherwise the document serves.
     pub context_letters: usize,
+    /// `unknown_misfit` (default 6.0, in standard deviations): a text that fits even its best
+    /// language worse than that language's own text by more than this is taken to be in a
+    /// language the model does not have (`und`). Larger values label more text of unknown
+    /// languages as the nearest known one.
+    pub unknown_misfit: f32,
 }
 
 /// `[dedup]`: exact and near repeats, within and across documents.
@@ -1131,10 +1137,11 @@ impl Config {
             let c = LanguageConfig {
                 allow: s.get_list("allow", Vec::new(), valid_lang_code, any_list),
                 deny: s.get_list("deny", Vec::new(), valid_lang_code, any_list),
-                min_confidence: s.get_checked("min_confidence", 0.5f32, in_range(0.0, 1.0)),
+                min_confidence: s.get_checked("min_confidence", 0.1f32, in_range(0.0, 1.0)),
                 short_segment_letters: s.get("short_segment_letters", 10usize),
                 switch_margin: s.get_checked("switch_margin", 10.0f32, in_range(0.0, 1000.0)),
                 context_letters: s.get("context_letters", 20usize),
+                unknown_misfit: s.get_checked("unknown_misfit", 6.0f32, in_range(0.0, 1e6)),
             };
             s.finish();
             c

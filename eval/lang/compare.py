@@ -1,22 +1,21 @@
 #!/usr/bin/env python3
-"""Per-segment accuracy of scriptorium's language stage beside whatlang, py3langid and lingua,
-on the same items of the evaluation sets (see README.md in this folder).
+"""scriptorium's language stage beside fastText lid.176, lingua and py3langid, on the same items.
 
-Input: the per-item predictions of scriptorium and of whatlang (the crate the pipeline links,
-run per segment) from the Rust example:
-
-    cargo run --release --example lang_eval > target/lang_eval.jsonl
+    cargo run --release --features internals --example lang_eval > target/lang_eval.jsonl
     pip install -r eval/lang/requirements.txt
-    python3 eval/lang/compare.py target/lang_eval.jsonl      -> eval/lang/results.md
+    python3 eval/lang/peers.py eval/lang/sentences*.jsonl     (fills the peers' caches)
+    python3 eval/lang/compare.py target/lang_eval.jsonl       -> eval/lang/results.md
 
-py3langid and lingua run here on each isolated sentence and on each segment of the
-constructed documents alone (they have no notion of context); their answers are cached in
-eval/lang/.cache/. Codes are mapped as baselines.py maps them (strictly).
+Sets (README.md): udhr (held-out UDHR articles), l10n (held-out message catalogs), help
+(LibreOffice help, a domain no profile was trained on), documents (constructed documents of
+held-out UDHR sentences, tagged with context by scriptorium; the peers see each segment
+alone), unknown (UDHR sentences of 257 languages outside scriptorium's model: right is `und`
+or the language's macrolanguage, e.g. `quy` for `quz`, both Quechua).
 
-Sets: udhr (sentences.jsonl), l10n (sentences_l10n.jsonl), documents (every segment of
-documents.jsonl, tagged in its document by scriptorium), inserted (only the short sentences
-of another language inserted into a document: the segments whose language is not the
-document's majority).
+For each known-language set: accuracy on every item (a language a tool lacks counts wrong for
+it), accuracy on the items of the languages the tool itself supports ("own"), and on the
+items of the languages all four support ("shared"). Codes are compared exactly, as ISO 639-3
+individual languages (peers.py maps the peers' codes).
 """
 
 from __future__ import annotations
@@ -26,116 +25,190 @@ import json
 import sys
 from pathlib import Path
 
-from baselines import HERE, WHATLANG_LANGS, make_lingua, make_py3langid
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import peers  # noqa: E402
 
-SETS = ("udhr", "l10n", "documents", "inserted")
+SETS = (("udhr", "sentences.jsonl"), ("l10n", "sentences_l10n.jsonl"),
+        ("help", "sentences_help.jsonl"), ("unknown", "sentences_unknown.jsonl"))
+TOOLS = ("scriptorium",) + peers.TOOLS
+CLOSE = [("zsm", "ind"), ("bos", "hrv"), ("hrv", "srp"), ("bos", "srp"), ("glg", "por"),
+         ("glg", "spa"), ("por", "spa"), ("nob", "nno"), ("nob", "dan"), ("nno", "dan"),
+         ("ces", "slk"), ("pes", "prs"), ("urd", "hin"), ("kaz", "kir"), ("tat", "bak"),
+         ("kaz", "tat"), ("uig", "arb"), ("cat", "oci"), ("bel", "ukr"), ("rus", "ukr"),
+         ("mkd", "bul"), ("hin", "mar"), ("npi", "hin"), ("asm", "ben"), ("afr", "nld"),
+         ("swh", "swc")]
 
 
-def items():
+def macro_of() -> dict[str, str]:
+    """ISO 639-3 individual language -> its macrolanguage (the code tables the crate uses)."""
+    src = (HERE.parent.parent / "src/stage/lang/codes.rs").read_text(encoding="utf-8")
+    start = src.index("pub const MACROLANGUAGES")
+    end = src.index("];", start)
     out = {}
-    for set_name, fname in (("udhr", "sentences.jsonl"), ("l10n", "sentences_l10n.jsonl")):
-        for i, line in enumerate((HERE / fname).open(encoding="utf-8")):
-            out[(set_name, i, -1)] = json.loads(line)["text"]
-    for i, line in enumerate((HERE / "documents.jsonl").open(encoding="utf-8")):
-        for k, s in enumerate(json.loads(line)["segments"]):
-            out[("documents", i, k)] = s["text"]
+    import re
+    for m in re.finditer(r'\("(\w{3})",\s*&\[([^\]]*)\]', src[start:end]):
+        for member in re.findall(r'"(\w{3})"', m.group(2)):
+            out[member] = m.group(1)
     return out
 
 
-def baseline(name, make, texts):
-    cache = HERE / ".cache" / f"predictions_{name}.json"
-    if cache.exists():
-        return json.loads(cache.read_text(encoding="utf-8")), None
-    predict, supported, version = make()
-    uniq = sorted(set(texts.values()))
-    preds = {t: predict(t) for t in uniq}
-    data = {"version": version, "supported": sorted(supported), "predictions": preds}
-    cache.parent.mkdir(exist_ok=True)
-    cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return data, None
-
-
-def main():
+def main() -> None:
     pred_file = Path(sys.argv[1] if len(sys.argv) > 1 else "target/lang_eval.jsonl")
     rows = [json.loads(l) for l in pred_file.open(encoding="utf-8")]
-    texts = items()
-    # scriptorium knows the languages it has training text for (script-settled ones included)
-    supported = {"scriptorium": {p.stem for p in (HERE / "train").glob("*.txt")},
-                 "whatlang": set(WHATLANG_LANGS)}
-    versions = {}
-    base = {}
-    for name, make in (("py3langid", make_py3langid), ("lingua", make_lingua)):
-        data, _ = baseline(name, make, texts)
-        base[name] = data["predictions"]
-        supported[name] = set(data["supported"])
-        versions[name] = data["version"]
-    # majority language per document, to find the inserted sentences
-    majority = {}
+    texts = {}
+    for name, fname in SETS:
+        for i, line in enumerate((HERE / fname).open(encoding="utf-8")):
+            texts[(name, i, -1)] = json.loads(line)["text"]
     for i, line in enumerate((HERE / "documents.jsonl").open(encoding="utf-8")):
-        c = collections.Counter(s["lang"] for s in json.loads(line)["segments"])
-        majority[i] = c.most_common(1)[0][0]
-    table = []  # (set, gold, {tool: pred})
-    for r in rows:
-        key = (r["set"], r["item"], r.get("seg", -1))
-        text = texts[key]
-        preds = {"scriptorium": r["scriptorium"], "whatlang": r["whatlang"]}
-        for name in base:
-            preds[name] = base[name].get(text)
-        sets = [r["set"]]
-        if r["set"] == "documents" and r["gold"] != majority[r["item"]]:
-            sets.append("inserted")
-        for s in sets:
-            table.append((s, r["gold"], preds))
-    names = ["scriptorium", "whatlang", "py3langid", "lingua"]
-    all_langs = sorted({g for _, g, _ in table})
-    shared = [l for l in all_langs if all(supported[n] is None or l in supported[n]
-                                          for n in names)]
-    out = ["# Language identification: scriptorium beside whatlang, py3langid and lingua", "",
-           "Generated by `eval/lang/compare.py` from `cargo run --release --example lang_eval`.",
-           f"py3langid {versions['py3langid']}, lingua {versions['lingua']} (high accuracy "
-           "mode), whatlang: the crate the pipeline links (Cargo.lock), per segment.", "",
-           "Accuracy per segment. *shared*: the languages all four support (same items for "
-           "all); *all*: every evaluation language, an unsupported one counts wrong for the "
-           "tool that lacks it (scriptorium has no profile for `sna` and `tuk`, which have no "
-           "training text). whatlang's profiles derive from the UDHR (see README.md): the udhr "
-           "and documents rows favour it; l10n is held out for every tool.", "",
-           "| set | items (shared / all) | " + " | ".join(f"{n} shared" for n in names) + " | "
-           + " | ".join(f"{n} all" for n in names) + " |",
-           "|---|---|" + "---|" * (2 * len(names))]
-    per_lang = {}
-    for s in SETS:
-        rs = [(g, p) for set_, g, p in table if set_ == s]
+        for k, s in enumerate(json.loads(line)["segments"]):
+            texts[("documents", i, k)] = s["text"]
+    caches = {t: peers.load(t) for t in peers.TOOLS}
+    supported = {t: set(c.get("supported", [])) for t, c in caches.items()}
+    mine = {r["lang"] for r in rows if r["set"] != "unknown"} | \
+        {r["gold"] for r in rows if r["set"] != "unknown" and r["lang"] == r["gold"]}
+    supported["scriptorium"] = mine
+    macro = macro_of()
+
+    def answer(tool, r):
+        if tool == "scriptorium":
+            return r["lang"], r["conf"]
+        got = caches[tool]["predictions"].get(texts[(r["set"], r["item"], r["seg"])])
+        if got is None:
+            return "missing", None
+        return got[0], got[1]
+
+    out = ["# Language identification: scriptorium beside lid.176, lingua and py3langid", "",
+           "Generated by `eval/lang/compare.py` from `cargo run --release --features internals "
+           "--example lang_eval`; peers run by `eval/lang/peers.py` ("
+           + ", ".join(f"{t} {caches[t].get('version', '?')}" for t in peers.TOOLS) + ").", "",
+           "Accuracy per item. *all*: every item (a language a tool lacks counts wrong); "
+           "*own*: the items of the languages the tool supports; *shared*: the languages all "
+           "four support.", ""]
+    out.append("| set | items | languages | " + " | ".join(f"{t} all" for t in TOOLS) + " | "
+               + " | ".join(f"{t} own" for t in TOOLS) + " | shared items | "
+               + " | ".join(f"{t} shared" for t in TOOLS) + " |")
+    out.append("|---" * (3 + 3 * len(TOOLS) + 1) + "|")
+    per_lang = collections.defaultdict(lambda: collections.defaultdict(lambda: [0, 0]))
+    shared_langs = set.intersection(*(supported[t] for t in TOOLS))
+    for set_name in ("udhr", "l10n", "help", "documents"):
+        rs = [r for r in rows if r["set"] == set_name]
         if not rs:
             continue
-        sh = [(g, p) for g, p in rs if g in shared]
+        cells_all, cells_own, cells_shared = [], [], []
+        sh = [r for r in rs if r["gold"] in shared_langs]
+        for t in TOOLS:
+            ok = [answer(t, r)[0] == r["gold"] for r in rs]
+            own = [o for o, r in zip(ok, rs) if r["gold"] in supported[t]]
+            shok = [answer(t, r)[0] == r["gold"] for r in sh]
+            cells_all.append(f"{sum(ok) / len(ok):.4f}")
+            cells_own.append(f"{sum(own) / max(1, len(own)):.4f} ({len(own)})")
+            cells_shared.append(f"{sum(shok) / max(1, len(shok)):.4f}")
+            for o, r in zip(ok, rs):
+                per_lang[r["gold"]][(set_name, t)][0] += o
+                per_lang[r["gold"]][(set_name, t)][1] += 1
+        out.append(f"| {set_name} | {len(rs)} | {len({r['gold'] for r in rs})} | "
+                   + " | ".join(cells_all) + " | " + " | ".join(cells_own) + f" | {len(sh)} | "
+                   + " | ".join(cells_shared) + " |")
+
+    # head to head on each peer's own languages
+    out += ["", "## On each peer's own languages", "",
+            "The items of the languages a peer supports: the peer's accuracy beside "
+            "scriptorium's on the same items.", "",
+            "| set | " + " | ".join(f"{t}: items, {t}, scriptorium" for t in peers.TOOLS) + " |",
+            "|---" * (1 + len(peers.TOOLS)) + "|"]
+    for set_name in ("udhr", "l10n", "help", "documents"):
+        rs = [r for r in rows if r["set"] == set_name]
         cells = []
-        for sel in (sh, rs):
-            for n in names:
-                ok = sum(p[n] == g for g, p in sel)
-                cells.append(f"{ok / max(1, len(sel)):.4f}")
-        out.append(f"| {s} | {len(sh)} / {len(rs)} | " + " | ".join(cells) + " |")
-        acc = collections.defaultdict(lambda: collections.Counter())
-        for g, p in rs:
-            acc[g]["n"] += 1
-            for n in names:
-                acc[g][n] += p[n] == g
-        per_lang[s] = acc
-    out += ["", "## Per language (all items of the language; `-`: no items)", "",
-            "| lang | " + " | ".join(f"{s}: {'/'.join(n[:4] for n in names)}"
-                                    for s in ("udhr", "l10n", "documents")) + " |",
-            "|---|" + "---|" * 3]
-    for l in all_langs:
-        cells = []
-        for s in ("udhr", "l10n", "documents"):
-            a = per_lang.get(s, {}).get(l)
-            if not a:
-                cells.append("-")
+        for t in peers.TOOLS:
+            own = [r for r in rs if r["gold"] in supported[t]]
+            theirs = sum(answer(t, r)[0] == r["gold"] for r in own) / max(1, len(own))
+            ours = sum(r["lang"] == r["gold"] for r in own) / max(1, len(own))
+            cells.append(f"{len(own)}, {theirs:.4f}, **{ours:.4f}**" if ours >= theirs
+                         else f"{len(own)}, **{theirs:.4f}**, {ours:.4f}")
+        out.append(f"| {set_name} | " + " | ".join(cells) + " |")
+
+    # open set
+    out += ["", "## Languages outside the model (open set)", "",
+            "UDHR sentences of languages scriptorium has no profile for. *und*: no language "
+            "given; *macro*: the language's own macrolanguage or a member of it (acceptable); "
+            "*wrong*: another language. For the peers, only the languages they do not support "
+            "either are counted, so that every tool is asked about languages it does not know.",
+            "", "| tool | items | und | macro | wrong | wrong with confidence >= 0.9 |",
+            "|---|---|---|---|---|---|"]
+    unk = [r for r in rows if r["set"] == "unknown"]
+    for t in TOOLS:
+        rs = [r for r in unk if r["gold"] not in supported[t]]
+        und = macro_ok = wrong = sure_wrong = 0
+        for r in rs:
+            a, c = answer(t, r)
+            g = r["gold"]
+            if a in ("und", "missing"):
+                und += 1
+            elif macro.get(a, a) == macro.get(g, g) or macro.get(g) == a:
+                macro_ok += 1
+            else:
+                wrong += 1
+                sure_wrong += (c or 0) >= 0.9
+        n = max(1, len(rs))
+        out.append(f"| {t} | {len(rs)} | {und / n:.3f} | {macro_ok / n:.3f} | {wrong / n:.3f} "
+                   f"| {sure_wrong / n:.3f} |")
+
+    # calibration
+    out += ["", "## Calibration of the confidence", "",
+            "All items of the udhr, l10n, help and unknown sets together, by the confidence "
+            "the tool gave (an item of a language outside a tool's model that it labels is "
+            "wrong).", "", "| tool | confidence | items | right |", "|---|---|---|---|"]
+    cal = [r for r in rows if r["set"] in ("udhr", "l10n", "help", "unknown")]
+    for t in TOOLS:
+        bins = collections.defaultdict(lambda: [0, 0])
+        for r in cal:
+            a, c = answer(t, r)
+            if a in ("und", "missing") or c is None:
                 continue
-            cells.append(" / ".join(f"{100 * a[n] / a['n']:.0f}" for n in names))
-        out.append(f"| {l} | " + " | ".join(cells) + " |")
-    text = "\n".join(out) + "\n"
-    (HERE / "results.md").write_text(text, encoding="utf-8")
-    print(text)
+            b = min(9, int(c * 10)) if c < 0.99 else 10
+            bins[b][0] += a == r["gold"]
+            bins[b][1] += 1
+        for b in sorted(bins):
+            lo = "≥ 0.99" if b == 10 else f"{b / 10:.1f}–{(b + 1) / 10:.1f}"
+            ok, n = bins[b]
+            out.append(f"| {t} | {lo} | {n} | {ok / n:.3f} |")
+        hi = [(a == r["gold"]) for r in cal for a, c in [answer(t, r)]
+              if a not in ("und", "missing") and c is not None and c >= 0.9]
+        if hi:
+            out.append(f"| {t} | **≥ 0.9** | {len(hi)} | **{sum(hi) / len(hi):.3f}** |")
+
+    # close pairs
+    out += ["", "## Close pairs", "",
+            "Items of one language of the pair labelled as the other, over the udhr, l10n and "
+            "help sets (each direction).", "",
+            "| pair | items | " + " | ".join(TOOLS) + " |", "|---" * (2 + len(TOOLS)) + "|"]
+    known = [r for r in rows if r["set"] in ("udhr", "l10n", "help")]
+    for a, b in CLOSE:
+        rs = [r for r in known if r["gold"] in (a, b)]
+        if not rs:
+            continue
+        cells = []
+        for t in TOOLS:
+            conf = sum(1 for r in rs if answer(t, r)[0] == ({a, b} - {r["gold"]}).pop())
+            cells.append(str(conf))
+        out.append(f"| {a}/{b} | {len(rs)} | " + " | ".join(cells) + " |")
+
+    # per language
+    out += ["", "## Per language", "", "Accuracy (%) per set: " + " / ".join(TOOLS) + ".", "",
+            "| lang | udhr | l10n | help | documents |", "|---|---|---|---|---|"]
+    for lang in sorted(per_lang):
+        cells = []
+        for s in ("udhr", "l10n", "help", "documents"):
+            vals = [per_lang[lang].get((s, t)) for t in TOOLS]
+            if vals[0] is None:
+                cells.append("-")
+            else:
+                cells.append(" / ".join(f"{100 * v[0] / v[1]:.0f}" for v in vals)
+                             + f" ({vals[0][1]})")
+        out.append(f"| {lang} | " + " | ".join(cells) + " |")
+    (HERE / "results.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    print("\n".join(out[:40]))
 
 
 if __name__ == "__main__":

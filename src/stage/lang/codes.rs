@@ -32,12 +32,37 @@ pub const MACROLANGUAGES: &[(&str, &[&str])] = &[
             "ayn", "ayp", "pga", "shu", "ssh",
         ],
     ),
+    ("aym", &["ayc", "ayr"]),
     ("aze", &["azb", "azj"]),
+    (
+        "bik",
+        &["bcl", "bln", "bto", "cts", "fbl", "lbl", "rbl", "ubl"],
+    ),
+    ("doi", &["dgo", "xnr"]),
     ("est", &["ekk", "vro"]),
     ("fas", &["pes", "prs"]),
+    (
+        "ful",
+        &[
+            "ffm", "fub", "fuc", "fue", "fuf", "fuh", "fui", "fuq", "fuv",
+        ],
+    ),
+    ("grn", &["gnw", "gug", "gui", "gun", "nhd"]),
     ("hbs", &["bos", "cnr", "hrv", "srp"]),
+    ("iku", &["ike", "ikt"]),
+    ("kau", &["kby", "knc", "krt"]),
+    ("kok", &["gom", "knn"]),
+    ("kom", &["koi", "kpv"]),
+    ("kon", &["kng", "kwy", "ldi"]),
     ("kur", &["ckb", "kmr", "sdh"]),
     ("lav", &["ltg", "lvs"]),
+    (
+        "mlg",
+        &[
+            "bhr", "bmm", "bzc", "msh", "plt", "skg", "tdx", "tkg", "txy", "xmv", "xmw",
+        ],
+    ),
+    ("mon", &["khk", "mvf"]),
     (
         "msa",
         &[
@@ -47,12 +72,24 @@ pub const MACROLANGUAGES: &[(&str, &[&str])] = &[
             "zsm",
         ],
     ),
-    ("mon", &["khk", "mvf"]),
     ("nep", &["dty", "npi"]),
     ("nor", &["nno", "nob"]),
+    ("oji", &["ciw", "ojb", "ojc", "ojg", "ojs", "ojw", "otw"]),
     ("ori", &["ory", "spv"]),
+    ("orm", &["gax", "gaz", "hae", "orc"]),
     ("pus", &["pbt", "pbu", "pst"]),
+    (
+        "que",
+        &[
+            "qub", "qud", "quf", "qug", "quh", "quk", "qul", "qup", "qur", "qus", "quw", "qux",
+            "quy", "quz", "qva", "qvc", "qve", "qvh", "qvi", "qvj", "qvl", "qvm", "qvn", "qvo",
+            "qvp", "qvs", "qvw", "qvz", "qwa", "qwc", "qwh", "qws", "qxa", "qxc", "qxh", "qxl",
+            "qxn", "qxo", "qxp", "qxr", "qxt", "qxu", "qxw",
+        ],
+    ),
+    ("rom", &["rmc", "rmf", "rml", "rmn", "rmo", "rmw", "rmy"]),
     ("sqi", &["aae", "aat", "aln", "als"]),
+    ("srd", &["sdc", "sdn", "src", "sro"]),
     ("swa", &["swc", "swh"]),
     ("uzb", &["uzn", "uzs"]),
     ("yid", &["ydd", "yih"]),
@@ -456,12 +493,15 @@ mod tests {
         }
         let e = check("engl").unwrap_err();
         assert!(e.contains("`eng`"), "{e}");
-        let e = check("zsm").unwrap_err();
-        assert!(e.contains("`ind` (same macrolanguage `msa`)"), "{e}");
-        let e = check("sqi").unwrap_err();
+        let e = check("ary").unwrap_err();
+        assert!(e.contains("`arb` (same macrolanguage `ara`)"), "{e}");
+        let e = check("kom").unwrap_err();
         assert!(e.contains("no member"), "{e}");
-        let e = check("srp_Latn").unwrap_err();
+        let e = check("srp_Arab").unwrap_err();
         assert!(e.contains("`srp_Cyrl`"), "{e}");
+        for ok in ["zsm", "sqi", "srp_Latn", "kaz", "glg", "que", "kon"] {
+            assert_eq!(check(ok), Ok(()), "{ok}");
+        }
         assert!(check("xx").is_err());
     }
 
