@@ -93,6 +93,10 @@ impl Flags {
     pub fn insert(&mut self, other: Flags) {
         self.0 |= other.0;
     }
+    /// Clears the flags of `other`.
+    pub(crate) fn remove(&mut self, other: Flags) {
+        self.0 &= !other.0;
+    }
     /// The bits of the set, as stored in shard files.
     pub(crate) fn bits(self) -> u32 {
         self.0

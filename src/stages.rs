@@ -237,6 +237,7 @@ impl Stages {
         }
         clock.lap(SCRIPT);
         self.lang.tag_document(&clean, &mut segments);
+        self.script.recheck_garbled(&clean, &mut segments);
         clock.lap(LANGUAGE);
         self.filter.apply(&clean, &mut segments);
         clock.lap(FILTER);

@@ -42,11 +42,14 @@ def is_holdout(doc_id: str) -> bool:
     return h[0] % HOLDOUT_MOD == 0
 
 
-def read_docs(path: str):
+def read_docs(path: str, with_source: bool = False):
     with open(path, encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
-            yield d["id"], d["text"], d.get("lang", "")
+            if with_source:
+                yield d["id"], d["text"], d.get("lang", ""), d.get("source", "")
+            else:
+                yield d["id"], d["text"], d.get("lang", "")
 
 
 _cache: dict[str, str | None] = {}

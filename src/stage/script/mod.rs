@@ -59,6 +59,29 @@ impl ScriptTagger {
         }
     }
 
+    /// A second look at the segments flagged `garbled`, once their language is known: each is
+    /// scored again with the letter model of its language alone, where there is one, and is
+    /// garbled only if it still reads so (its `garbled_score` becomes that score). The script's
+    /// model mixes all the script's languages, so ordinary text of a language whose letters are
+    /// rare in the mix reads as garbage to it; text through a broken font map reads as garbage
+    /// to its language's model too.
+    pub fn recheck_garbled(&self, clean: &str, segs: &mut [crate::doc::Segment]) {
+        for s in segs
+            .iter_mut()
+            .filter(|s| s.dropped.is_none() && s.flags.contains(Flags::GARBLED) && s.lang != "und")
+        {
+            let Some(text) = clean.get(s.text.clone()) else {
+                continue;
+            };
+            if let Some(score) = self.garbled.score_in_language(text, s.script, s.lang) {
+                s.garbled_score = score;
+                if !(score > 0.0 && score >= self.cfg.garbled_threshold) {
+                    s.flags.remove(Flags::GARBLED);
+                }
+            }
+        }
+    }
+
     /// Tags the segment `text[range]`: script, direction, runs, garbled score; with
     /// `repair_bidi`, swaps back the mirrored brackets of right-to-left text in place (same
     /// bytes length, so every range stays valid).
