@@ -35,11 +35,47 @@ const ABBREVIATIONS: &[&str] = &[
     "г", "гг", "т", "им", "ул", "стр", "см", "рис", "тыс", "млн", "млрд", "руб", "проф", "акад",
 ];
 
+/// The abbreviation lists of 26 languages (lower case, one per line, without the final
+/// period) of the sentencex segmenter (MIT licence, `src/stage/abbreviations/LICENSE`). Their
+/// union, whatever the language of the text, holds common words of other languages (`it`, `in`,
+/// `so` in the Italian and Dutch lists): it only keeps a period followed by a lower-case word
+/// from ending a sentence, never one followed by a capital.
+const ABBREVIATION_LISTS: &[&str] = &[
+    include_str!("abbreviations/am.txt"),
+    include_str!("abbreviations/ar.txt"),
+    include_str!("abbreviations/bg.txt"),
+    include_str!("abbreviations/bn.txt"),
+    include_str!("abbreviations/da.txt"),
+    include_str!("abbreviations/de.txt"),
+    include_str!("abbreviations/el.txt"),
+    include_str!("abbreviations/en.txt"),
+    include_str!("abbreviations/es.txt"),
+    include_str!("abbreviations/fi.txt"),
+    include_str!("abbreviations/fr.txt"),
+    include_str!("abbreviations/gu.txt"),
+    include_str!("abbreviations/hi.txt"),
+    include_str!("abbreviations/it.txt"),
+    include_str!("abbreviations/kk.txt"),
+    include_str!("abbreviations/kn.txt"),
+    include_str!("abbreviations/ml.txt"),
+    include_str!("abbreviations/nl.txt"),
+    include_str!("abbreviations/pa.txt"),
+    include_str!("abbreviations/pl.txt"),
+    include_str!("abbreviations/pt.txt"),
+    include_str!("abbreviations/ru.txt"),
+    include_str!("abbreviations/sk.txt"),
+    include_str!("abbreviations/ta.txt"),
+    include_str!("abbreviations/te.txt"),
+    include_str!("abbreviations/uk.txt"),
+];
+
 /// The sentence splitter, built once from the config.
 #[derive(Debug, Clone)]
 pub struct Segmenter {
     unit: SegmentUnit,
     abbreviations: WordSet,
+    /// [`ABBREVIATIONS`], the configured ones and [`ABBREVIATION_LISTS`].
+    lower_abbreviations: WordSet,
     max_bytes: usize,
 }
 
@@ -320,7 +356,16 @@ impl Segmenter {
         let extra = cfg.abbreviations.iter().map(|a| a.trim_end_matches('.'));
         Segmenter {
             unit: cfg.unit,
-            abbreviations: WordSet::new(ABBREVIATIONS.iter().copied().chain(extra)),
+            abbreviations: WordSet::new(ABBREVIATIONS.iter().copied().chain(extra.clone())),
+            lower_abbreviations: WordSet::new(
+                ABBREVIATIONS.iter().copied().chain(extra).chain(
+                    ABBREVIATION_LISTS
+                        .iter()
+                        .flat_map(|l| l.lines())
+                        .map(|w| w.trim().trim_end_matches('.'))
+                        .filter(|w| !w.is_empty() && !w.starts_with('#')),
+                ),
+            ),
             max_bytes: cfg.max_bytes,
         }
     }
@@ -495,7 +540,9 @@ impl Segmenter {
             return true;
         };
         if nc.is_lowercase() {
-            return false;
+            return only_periods
+                && periods == 1
+                && self.ends_before_lower_case(text, start, term_at);
         }
         let ellipsis = last == Term::Ellipsis || first == Term::Ellipsis || periods >= 3;
         if ellipsis {
@@ -530,6 +577,23 @@ impl Segmenter {
             return false;
         }
         true
+    }
+
+    /// Whether a single period after `text[start..term_at]`, followed by a lower-case word,
+    /// ends a sentence: informal and web text starts sentences in lower case (`I loved it. we
+    /// will come back`). Only after a word of four letters or more (no digits, dots or
+    /// hyphens: not `1992. gada`, `proc.`, `e.g.`) that is in no abbreviation list, of a script
+    /// that ends sentences with `.` (not Armenian, whose full stop is `։`).
+    fn ends_before_lower_case(&self, text: &str, start: usize, term_at: usize) -> bool {
+        let word = last_word(&text[start..term_at]);
+        let mut letters = 0;
+        for c in word.chars() {
+            if !c.is_alphabetic() || ('\u{0530}'..='\u{058F}').contains(&c) {
+                return false;
+            }
+            letters += 1;
+        }
+        letters >= 4 && !self.lower_abbreviations.contains_as_is_or_lowercase(word)
     }
 
     /// Pushes a trimmed, non-empty sentence, cutting ones longer than `max_bytes` at the last
@@ -885,6 +949,26 @@ mod tests {
                 );
                 at += piece.len();
             }
+        }
+    }
+
+    /// CONSTRUCTED sentences, after the shapes of the Universal Dependencies web and news text.
+    #[test]
+    fn a_lower_case_start_after_a_word_and_a_period() {
+        assert_eq!(
+            split("we loved the food. we will come back. thanks again"),
+            vec!["we loved the food.", "we will come back.", "thanks again"]
+        );
+        // Abbreviations of the lists (Finnish esim., Polish proc.), ordinals, short words.
+        for s in [
+            "ihania kääryleitä esim. liha- ja sienitäytteellä",
+            "uważa 57 proc. społeczeństwa",
+            "1992. gada rudenī",
+            "see fig. below",
+            "in Armenian text. lowercase after Armenian letters: Հայաստան. այն",
+        ] {
+            let expected = if s.starts_with("in Armenian") { 2 } else { 1 };
+            assert_eq!(split(s).len(), expected, "{s}");
         }
     }
 
